@@ -1,0 +1,3 @@
+"""transom.client."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""transom.sessions."""
+
+__all__: list[str] = []

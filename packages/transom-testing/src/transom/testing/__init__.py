@@ -1,0 +1,3 @@
+"""transom.testing."""
+
+__all__: list[str] = []

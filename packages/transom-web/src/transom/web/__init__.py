@@ -1,0 +1,3 @@
+"""transom.web."""
+
+__all__: list[str] = []
