@@ -1,0 +1,130 @@
+"""Every development and CI task of the transom workspace, one nox session each.
+
+A bare ``nox`` runs everything except ``bench``. Environments are built by uv
+from the one workspace lock (``uv.lock``), so every session sees the same
+versions:
+
+- ``tests(package=...)``: one distribution with only its declared dependencies
+  and its ``test`` dependency group, so an undeclared import fails here.
+- ``integration``: the root ``tests/`` with every distribution installed.
+- ``lint``, ``typecheck``, ``layout``, ``wheels``, ``docs``: as named.
+- ``bench``: the benchmarks in ``benchmarks/``, side by side with other
+  projects; not part of the default run.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+
+import nox
+
+ROOT = pathlib.Path(__file__).parent
+PACKAGES = sorted(path.name for path in (ROOT / "packages").iterdir() if path.is_dir())
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = [
+    "layout",
+    "lint",
+    "typecheck",
+    "docs",
+    "wheels",
+    "tests",
+    "integration",
+]
+nox.options.error_on_external_run = True
+nox.needs_version = ">=2024.10.9"
+
+
+def _pytest(session: nox.Session, *paths: str) -> None:
+    """Run pytest, leaving a JUnit report that ``tools/summarize_tests.py`` adds up."""
+    report = ROOT / "build" / "test-results" / f"{session.name}.xml"
+    session.run(
+        "pytest", *paths, "-p", "no:cacheprovider", f"--junitxml={report}", *session.posargs
+    )
+
+
+def _sync(session: nox.Session, *args: str) -> None:
+    """Install exactly what ``args`` selects from the workspace lock into the session venv."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--frozen",
+        "--exact",
+        "--no-default-groups",
+        *args,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+    )
+
+
+@nox.session
+@nox.parametrize("package", PACKAGES)
+def tests(session: nox.Session, package: str) -> None:
+    """Run one distribution's tests with only its own dependencies installed."""
+    _sync(session, "--package", package, "--group", "test", "--all-extras")
+    _pytest(session, f"packages/{package}/tests")
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """Run the cross-package tests in ``tests/`` with every distribution installed."""
+    _sync(session, "--all-packages", "--group", "integration")
+    _pytest(session, "tests")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check formatting and lint rules with ruff."""
+    _sync(session, "--only-group", "lint")
+    session.run("ruff", "format", "--check", ".")
+    session.run("ruff", "check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Run mypy --strict over each distribution's src and tests, then the shared trees."""
+    _sync(session, "--all-packages", "--all-extras", "--all-groups")
+    config = str(ROOT / "pyproject.toml")
+    for package in PACKAGES:
+        with session.chdir(ROOT / "packages" / package):
+            session.run(
+                "mypy", "--config-file", config, "src", "tests", env={"MYPYPATH": "src"}
+            )
+    with session.chdir(ROOT / "tools"):
+        session.run("mypy", "--config-file", config, ".", env={"MYPYPATH": "."})
+    session.run("mypy", "--config-file", config, "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def layout(session: nox.Session) -> None:
+    """Check the workspace's structural rules, and that the checker catches each violation."""
+    _sync(session, "--only-group", "tools")
+    session.run("python", "tools/check_layout.py")
+    _pytest(session, "tools/tests")
+
+
+@nox.session
+def wheels(session: nox.Session) -> None:
+    """Build every wheel, install each alone with its pinned siblings, import all its modules."""
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run_install("uv", "build", "--all-packages", "--wheel", "--out-dir", str(dist))
+    session.run("python", "tools/check_wheels.py", str(dist))
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site, failing on any warning."""
+    _sync(session, "--all-packages", "--all-extras", "--group", "docs")
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"))
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks side by side with aiohttp and others; ``-- --quick`` for a short run."""
+    _sync(session, "--all-packages", "--all-extras", "--group", "bench")
+    env = {"PYTHONHASHSEED": "0"}
+    if "CI" in os.environ:
+        env["CI"] = os.environ["CI"]
+    session.run("python", "benchmarks/run.py", *session.posargs, env=env)
