@@ -88,9 +88,7 @@ def typecheck(session: nox.Session) -> None:
     config = str(ROOT / "pyproject.toml")
     for package in PACKAGES:
         with session.chdir(ROOT / "packages" / package):
-            session.run(
-                "mypy", "--config-file", config, "src", "tests", env={"MYPYPATH": "src"}
-            )
+            session.run("mypy", "--config-file", config, "src", "tests", env={"MYPYPATH": "src"})
     with session.chdir(ROOT / "tools"):
         session.run("mypy", "--config-file", config, ".", env={"MYPYPATH": "."})
     session.run("mypy", "--config-file", config, "tests", "benchmarks", "noxfile.py")

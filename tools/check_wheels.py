@@ -46,9 +46,7 @@ def _check_portion(wheel: Path, distribution: str) -> list[str]:
     portion = "transom/" + distribution.removeprefix("transom-") + "/"
     with zipfile.ZipFile(wheel) as archive:
         stray = [
-            n
-            for n in archive.namelist()
-            if n.startswith("transom/") and not n.startswith(portion)
+            n for n in archive.namelist() if n.startswith("transom/") and not n.startswith(portion)
         ]
     return [f"{wheel.name}: ships {n}, outside its portion {portion}" for n in stray]
 
@@ -79,9 +77,7 @@ def _fresh_venv(directory: Path, wheels: list[Path]) -> Path:
 
 
 def main(dist: Path) -> int:
-    wheels = {
-        _metadata(path)["Name"]: path for path in sorted(dist.glob("transom_*.whl"))
-    }
+    wheels = {_metadata(path)["Name"]: path for path in sorted(dist.glob("transom_*.whl"))}
     if not wheels:
         print(f"no transom wheels in {dist}", file=sys.stderr)
         return 1

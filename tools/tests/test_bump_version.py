@@ -19,7 +19,9 @@ def test_bump_moves_every_version_and_sibling_pin(workspace: Path) -> None:
 
 
 def test_bump_leaves_third_party_floors_alone() -> None:
-    text = '[project]\nversion = "0.1.0"\ndependencies = ["transom-protocol==0.1.0", "yarl>=1.17"]\n'
+    text = (
+        '[project]\nversion = "0.1.0"\ndependencies = ["transom-protocol==0.1.0", "yarl>=1.17"]\n'
+    )
 
     assert bump_text(text, "0.2.0") == (
         '[project]\nversion = "0.2.0"\ndependencies = ["transom-protocol==0.2.0", "yarl>=1.17"]\n'

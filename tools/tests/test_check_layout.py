@@ -38,7 +38,9 @@ def test_a_second_leaf_package_is_reported(workspace: Path) -> None:
     (workspace / "packages/transom-web/src/transom/extra").mkdir()
 
     problems = check(workspace)
-    assert any("expected only the leaf package 'web', found ['extra', 'web']" in p for p in problems)
+    assert any(
+        "expected only the leaf package 'web', found ['extra', 'web']" in p for p in problems
+    )
 
 
 def test_a_version_out_of_step_is_reported(workspace: Path) -> None:
