@@ -89,8 +89,10 @@ def typecheck(session: nox.Session) -> None:
     _sync(session, "--all-packages", "--all-extras", "--all-groups")
     config = str(ROOT / "pyproject.toml")
     for package in PACKAGES:
-        with session.chdir(ROOT / "packages" / package):
-            session.run("mypy", "--config-file", config, "src", "tests", env={"MYPYPATH": "src"})
+        member = ROOT / "packages" / package
+        trees = [tree for tree in ("src", "tests") if (member / tree).is_dir()]
+        with session.chdir(member):
+            session.run("mypy", "--config-file", config, *trees, env={"MYPYPATH": "src"})
     with session.chdir(ROOT / "tools"):
         session.run("mypy", "--config-file", config, ".", env={"MYPYPATH": "."})
     session.run("mypy", "--config-file", config, "tests", "benchmarks", "noxfile.py")
