@@ -1,0 +1,292 @@
+import textwrap
+
+import pytest
+
+
+def _write(pytester: pytest.Pytester, source: str) -> None:
+    pytester.makepyfile(test_sample=textwrap.dedent(source))
+
+
+def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """Run pytest on the sample with pytest-asyncio disabled, as most projects have it."""
+    return pytester.runpytest("-p", "no:asyncio", *args)
+
+
+def test_async_test_runs_on_a_running_loop(pytester: pytest.Pytester) -> None:
+    _write(
+        pytester,
+        """
+        import asyncio
+
+        async def test_sleeps():
+            await asyncio.sleep(0)
+            assert asyncio.get_running_loop().is_running()
+        """,
+    )
+
+    _run(pytester, "-W", "error").assert_outcomes(passed=1)
+
+
+def test_a_failing_async_test_fails(pytester: pytest.Pytester) -> None:
+    _write(
+        pytester,
+        """
+        async def test_fails():
+            assert 1 == 2
+        """,
+    )
+
+    result = _run(pytester)
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*assert 1 == 2*"])
+
+
+def test_each_test_gets_a_fresh_loop_that_is_closed_after(pytester: pytest.Pytester) -> None:
+    _write(
+        pytester,
+        """
+        import asyncio
+
+        loops = []
+
+        async def test_first():
+            loops.append(asyncio.get_running_loop())
+
+        async def test_second():
+            loops.append(asyncio.get_running_loop())
+            assert loops[0] is not loops[1]
+            assert loops[0].is_closed()
+        """,
+    )
+
+    _run(pytester, "-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_async_fixtures_share_the_test_loop(pytester: pytest.Pytester) -> None:
+    _write(
+        pytester,
+        """
+        import asyncio
+        import pytest
+
+        events = []
+
+        @pytest.fixture
+        async def value():
+            return asyncio.get_running_loop()
+
+        @pytest.fixture
+        async def resource(value):
+            events.append("setup")
+            yield value
+            events.append("teardown")
+
+        async def test_uses_them(resource, value, transom_loop):
+            assert resource is value is asyncio.get_running_loop() is transom_loop
+            assert events == ["setup"]
+
+        def test_teardown_ran():
+            assert events == ["setup", "teardown"]
+        """,
+    )
+
+    _run(pytester, "-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_sync_test_can_use_an_async_fixture(pytester: pytest.Pytester) -> None:
+    _write(
+        pytester,
+        """
+        import pytest
+
+        @pytest.fixture
+        async def answer():
+            return 42
+
+        def test_sync(answer):
+            assert answer == 42
+        """,
+    )
+
+    _run(pytester).assert_outcomes(passed=1)
+
+
+def test_async_fixture_in_a_test_class_is_bound_to_the_instance(
+    pytester: pytest.Pytester,
+) -> None:
+    _write(
+        pytester,
+        """
+        import pytest
+
+        class TestThing:
+            factor = 3
+
+            @pytest.fixture
+            async def tripled(self):
+                return 2 * self.factor
+
+            async def test_it(self, tripled):
+                assert tripled == 6
+        """,
+    )
+
+    _run(pytester).assert_outcomes(passed=1)
+
+
+def test_a_module_scoped_async_fixture_is_refused_with_the_reason(
+    pytester: pytest.Pytester,
+) -> None:
+    _write(
+        pytester,
+        """
+        import pytest
+
+        @pytest.fixture(scope="module")
+        async def shared():
+            return 1
+
+        async def test_it(shared):
+            pass
+        """,
+    )
+
+    result = _run(pytester)
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*async fixture 'shared' has scope 'module'*fresh event loop*"])
+
+
+def test_an_async_generator_fixture_that_yields_twice_is_an_error(
+    pytester: pytest.Pytester,
+) -> None:
+    _write(
+        pytester,
+        """
+        import pytest
+
+        @pytest.fixture
+        async def twice():
+            yield 1
+            yield 2
+
+        async def test_it(twice):
+            assert twice == 1
+        """,
+    )
+
+    result = _run(pytester)
+
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*async fixture 'twice' yielded more than once*"])
+
+
+def test_uvloop_option_runs_tests_on_uvloop(pytester: pytest.Pytester) -> None:
+    _write(
+        pytester,
+        """
+        import asyncio
+        import uvloop
+
+        async def test_loop_kind():
+            assert isinstance(asyncio.get_running_loop(), uvloop.Loop)
+        """,
+    )
+
+    _run(pytester, "--transom-loop=uvloop").assert_outcomes(passed=1)
+
+
+def test_default_loop_is_asyncio(pytester: pytest.Pytester) -> None:
+    _write(
+        pytester,
+        """
+        import asyncio
+
+        async def test_loop_kind():
+            assert type(asyncio.get_running_loop()).__module__.startswith("asyncio")
+        """,
+    )
+
+    _run(pytester).assert_outcomes(passed=1)
+
+
+def test_loop_factory_hook_overrides_the_option(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import asyncio
+
+        class MarkedLoop(asyncio.SelectorEventLoop):
+            pass
+
+        def pytest_transom_loop_factory(config):
+            return MarkedLoop
+        """
+    )
+    _write(
+        pytester,
+        """
+        import asyncio
+
+        async def test_loop_kind():
+            assert type(asyncio.get_running_loop()).__name__ == "MarkedLoop"
+        """,
+    )
+
+    _run(pytester, "--transom-loop=uvloop").assert_outcomes(passed=1)
+
+
+def test_the_hooks_are_documented_in_the_help(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, "--help")
+
+    result.stdout.fnmatch_lines(["*--transom-loop=*", "*event loop for async tests*"])
+
+
+def test_with_pytest_asyncio_its_marked_tests_run_once(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    _write(
+        pytester,
+        """
+        import pytest
+
+        calls = []
+
+        @pytest.mark.asyncio
+        async def test_owned_by_pytest_asyncio():
+            calls.append("marked")
+
+        async def test_owned_by_transom():
+            calls.append("plain")
+
+        def test_each_ran_once():
+            assert sorted(calls) == ["marked", "plain"]
+        """,
+    )
+
+    result = pytester.runpytest("-p", "asyncio", "-p", "no:randomly")
+
+    result.assert_outcomes(passed=3)
+
+
+def test_with_pytest_asyncio_auto_mode_it_runs_every_async_test(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    _write(
+        pytester,
+        """
+        import asyncio
+
+        calls = []
+
+        async def test_first():
+            calls.append(type(asyncio.get_running_loop()).__module__)
+
+        def test_ran_once_on_its_loop():
+            assert len(calls) == 1
+        """,
+    )
+
+    pytester.runpytest("-p", "asyncio", "-p", "no:randomly").assert_outcomes(passed=2)
