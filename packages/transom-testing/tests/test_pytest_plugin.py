@@ -290,3 +290,106 @@ def test_with_pytest_asyncio_auto_mode_it_runs_every_async_test(
     )
 
     pytester.runpytest("-p", "asyncio", "-p", "no:randomly").assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize("what", ["ClientSession", "TCPConnector"])
+def test_a_client_object_made_at_import_fails_collection_with_the_fix(
+    pytester: pytest.Pytester, what: str
+) -> None:
+    _write(
+        pytester,
+        f"""
+        from transom.client import {what}
+
+        shared = {what}()
+
+        async def test_uses_it():
+            pass
+        """,
+    )
+
+    result = _run(pytester)
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting test_sample.py*",
+            f"*RuntimeError: {what} must be created inside a running event loop*",
+            f"transom: a {what} is made when this module is imported, before any",
+            "*Each test runs on a fresh event loop*",
+            "    async def session():",
+        ]
+    )
+
+
+def test_a_session_made_by_a_conftest_at_import_is_explained_too(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        **{
+            "sub/conftest.py": "from transom import client\nshared = client.ClientSession()\n",
+            "sub/test_it.py": "def test_it():\n    pass\n",
+        }
+    )
+
+    result = _run(pytester)
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["transom: a ClientSession is made when this module is imported, before any"]
+    )
+
+
+def test_another_collection_error_gets_no_loop_explanation(pytester: pytest.Pytester) -> None:
+    _write(
+        pytester,
+        """
+        raise RuntimeError("something else")
+        """,
+    )
+
+    result = _run(pytester)
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*RuntimeError: something else*"])
+    result.stdout.no_fnmatch_line("*fresh event loop*")
+
+
+def test_the_leak_option_is_in_the_help(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, "--help")
+
+    result.stdout.fnmatch_lines(["*--transom-leaks=*", "*transom_leaks*"])
+
+
+@pytest.mark.parametrize(
+    "plugins", [("-p", "asyncio", "-p", "transom"), ("-p", "transom", "-p", "asyncio")]
+)
+def test_with_pytest_asyncio_an_unmarked_test_gets_all_its_fixtures_on_its_loop(
+    pytester: pytest.Pytester, plugins: tuple[str, ...]
+) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    _write(
+        pytester,
+        """
+        import asyncio
+        import pytest
+        import pytest_asyncio
+
+        @pytest_asyncio.fixture
+        async def declared_for_pytest_asyncio():
+            return asyncio.get_running_loop()
+
+        @pytest.fixture
+        async def plain():
+            return asyncio.get_running_loop()
+
+        async def test_unmarked(declared_for_pytest_asyncio, plain, transom_loop):
+            assert declared_for_pytest_asyncio is plain is transom_loop
+        """,
+    )
+
+    result = pytester.runpytest(
+        *plugins, "-p", "no:randomly", "-W", "ignore::pytest.PytestAssertRewriteWarning"
+    )
+
+    result.assert_outcomes(passed=1)

@@ -17,7 +17,7 @@ hook implementations among names starting with ``pytest_``)::
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     import asyncio
 
     import pytest
+
+    from transom.testing._servers import BaseTestServer
+    from transom.testing._test_client import TestClient
 
 __all__ = [
     "hookspec",
@@ -57,18 +60,29 @@ def pytest_transom_loop_factory(
 
 
 @hookspec
-def pytest_transom_server_started(server: Any) -> None:
-    """Called when a test server (``TestServer`` or ``RawTestServer``) has started listening.
+def pytest_transom_server_started(server: BaseTestServer) -> None:
+    """Called when a fixture has started a test server, before the test gets it.
+
+    Fired by ``transom_server`` and ``transom_raw_server``, and by
+    ``transom_client`` for the server it starts for an application; a server
+    a test starts itself is not reported. Use it to log the URL, seed a
+    database the app uses, or attach a tracer.
 
     Args:
-        server: The started server; ``server.make_url(path)`` gives its URLs.
+        server: The started :class:`~transom.testing.TestServer` or
+            :class:`~transom.testing.RawTestServer`; ``server.make_url(path)``
+            gives its URLs.
     """
 
 
 @hookspec
-def pytest_transom_client_started(client: Any) -> None:
-    """Called when a ``TestClient`` has started, with its server listening.
+def pytest_transom_client_started(client: TestClient) -> None:
+    """Called when the ``transom_client`` fixture has started a client, before the test gets it.
+
+    Its server is listening (and was reported by
+    :func:`pytest_transom_server_started` if the fixture started it). Use it to
+    put cookies in ``client.session.cookie_jar``, such as a logged-in session.
 
     Args:
-        client: The started client.
+        client: The started :class:`~transom.testing.TestClient`.
     """

@@ -14,6 +14,16 @@ point, so nothing needs enabling. What it does:
 - With pytest-asyncio also installed, tests it owns (those carrying its
   ``asyncio`` marker, which its auto mode adds to every async test) are left
   to it, so nothing runs twice.
+- Fixtures ``transom_client``, ``transom_server``, ``transom_raw_server`` (each
+  a factory of started test servers or clients, closed after the test) and
+  ``transom_unused_port``.
+- At the end of each test it runs, the transom objects the test opened and
+  did not close (client sessions, connectors, unreleased responses, test
+  servers and clients, runners, WebSockets) are reported with the line that
+  made them, and fail the test at teardown; ``--transom-leaks=warn`` (or the
+  ``transom_leaks`` ini option) makes that a :class:`~transom.testing.LeakWarning`.
+- A test module that makes a ``ClientSession`` when imported fails to collect
+  with an explanation of the per-test loop and the fix.
 """
 
 from __future__ import annotations
@@ -21,15 +31,50 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import re
+import unittest
+import warnings
 from collections.abc import Callable, Coroutine, Generator, Iterator
 from typing import Any
 
 import pytest
 
-__all__ = ["transom_loop"]
+from transom.testing._fixtures import (
+    TransomClient,
+    TransomRawServer,
+    TransomServer,
+    transom_client,
+    transom_raw_server,
+    transom_server,
+    transom_unused_port,
+)
+from transom.testing._leak_tracker import (
+    Leak,
+    LeakTracker,
+    LeakWarning,
+    close_leaks,
+    default_kinds,
+    format_leaks,
+)
+
+__all__ = [
+    "TransomClient",
+    "TransomRawServer",
+    "TransomServer",
+    "transom_client",
+    "transom_loop",
+    "transom_raw_server",
+    "transom_server",
+    "transom_unused_port",
+]
 
 _RUNNER = pytest.StashKey[asyncio.Runner]()
 _RUNNER_FIXTURE = "_transom_runner"
+_LEAK_MODES = ("fail", "warn")
+_LEAK_MODE = pytest.StashKey[str]()
+# The start of what transom.client raises when a session or connector is made
+# with no running loop, as at a test module's import.
+_NO_LOOP_ERROR = re.compile(r"RuntimeError: (\w+) must be created inside a running event loop")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,6 +85,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="asyncio",
         help="event loop for async tests and fixtures (default: asyncio)",
     )
+    group.addoption(
+        "--transom-leaks",
+        choices=_LEAK_MODES,
+        default=None,
+        help="what a test that leaves transom objects open gets: "
+        "fail (an error at teardown, the default) or warn",
+    )
+    parser.addini(
+        "transom_leaks",
+        "what a test that leaves transom objects open gets: fail (default) or warn",
+        default="fail",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    mode: str | None = config.getoption("transom_leaks")
+    if mode is None:
+        mode = str(config.getini("transom_leaks")).strip()
+        if mode not in _LEAK_MODES:
+            raise pytest.UsageError(f"transom_leaks must be 'fail' or 'warn', not {mode!r}")
+    config.stash[_LEAK_MODE] = mode
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -76,14 +142,41 @@ def _is_async_test(item: pytest.Item) -> bool:
         isinstance(item, pytest.Function)
         and inspect.iscoroutinefunction(item.obj)
         and not _owned_by_pytest_asyncio(item)
+        # unittest's IsolatedAsyncioTestCase runs its own loop.
+        and not (isinstance(item.cls, type) and issubclass(item.cls, unittest.TestCase))
     )
 
 
 @pytest.fixture
 def _transom_runner(request: pytest.FixtureRequest) -> Iterator[asyncio.Runner]:
-    with asyncio.Runner(loop_factory=_loop_factory(request.config)) as runner:
-        request.node.stash[_RUNNER] = runner
-        yield runner
+    mode = request.config.stash[_LEAK_MODE]
+    tracker = LeakTracker(default_kinds())
+    leaks: list[Leak] = []
+    tracker.start()
+    try:
+        with asyncio.Runner(loop_factory=_loop_factory(request.config)) as runner:
+            request.node.stash[_RUNNER] = runner
+            try:
+                yield runner
+            finally:
+                # Every other fixture of the test has finished by now: what is
+                # still open, the test itself opened and left open.
+                leaks = tracker.stop()
+                if leaks:
+                    runner.run(close_leaks(leaks))
+    finally:
+        tracker.stop()
+    if leaks:
+        report = format_leaks(leaks, request.node.nodeid, str(request.config.rootpath))
+        # Shown at the line that made the first leaked object.
+        filename, lineno = leaks[0].filename, leaks[0].lineno
+        # The report outlives the test: it must not keep the objects alive.
+        leaks.clear()
+        if mode == "warn":
+            warnings.warn_explicit(LeakWarning(report), LeakWarning, filename, lineno)
+        else:
+            report += "\nWith --transom-leaks=warn, leaks are reported as warnings instead."
+            pytest.fail(report, pytrace=False)
 
 
 @pytest.fixture
@@ -167,7 +260,9 @@ def _sync_fixture(func: Callable[..., Any], request: pytest.FixtureRequest) -> C
     return setup_coroutine
 
 
-@pytest.hookimpl(wrapper=True)
+# Outermost, so that a test transom runs gets every async fixture it uses run
+# on its loop, whichever other plugin (pytest-asyncio) would also take them.
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_fixture_setup(
     fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
 ) -> Generator[None, Any, Any]:
@@ -180,3 +275,29 @@ def pytest_fixture_setup(
         return (yield)
     finally:
         fixturedef.func = func  # type: ignore[misc]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
+    report: pytest.CollectReport = yield
+    if report.failed:
+        found = _NO_LOOP_ERROR.search(report.longreprtext)
+        if found is not None:
+            report.longrepr = f"{report.longreprtext}\n\n{_no_loop_explanation(found[1])}"
+    return report
+
+
+def _no_loop_explanation(what: str) -> str:
+    return (
+        f"transom: a {what} is made when this module is imported, before any\n"
+        f"event loop runs. Each test runs on a fresh event loop, made when the test\n"
+        f"starts and closed when it ends, so a {what} must be made inside the test\n"
+        f"or in an async fixture, never at module level:\n"
+        f"\n"
+        f"    @pytest.fixture\n"
+        f"    async def session():\n"
+        f"        async with ClientSession() as session:\n"
+        f"            yield session\n"
+        f"\n"
+        f"To test an app, the transom_client fixture gives a client bound to it."
+    )

@@ -1,0 +1,166 @@
+"""One request/response exchange on a pooled connection, with the stale-connection retry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from multidict import CIMultiDict
+
+from transom.client._connection_key import ConnectionKey
+from transom.client._errors import ClientOSError, ServerDisconnectedError
+from transom.client._proxy import ProxySettings, headers_for_proxy, headers_hash
+from transom.client._request import IDEMPOTENT_METHODS
+from transom.client._response import ClientResponse
+from transom.protocol.http1 import Request
+
+if TYPE_CHECKING:
+    from yarl import URL
+
+    from transom.client._connector import BaseConnector
+    from transom.client._payload import Payload
+    from transom.client._timeouts import ClientTimeout
+    from transom.client._tls import SSLSetting
+    from transom.client._tracing import Trace
+
+__all__ = ["KEY_CACHE_SIZE", "exchange"]
+
+# Pool keys are built once per origin and TLS setting; the cache is cleared
+# when a program talks to this many, so it stays bounded.
+KEY_CACHE_SIZE = 256
+
+
+async def exchange(
+    connector: BaseConnector,
+    method: str,
+    url: URL,
+    headers: CIMultiDict[str],
+    payload: Payload | None,
+    *,
+    ssl: SSLSetting,
+    timeouts: ClientTimeout,
+    deadline: float | None,
+    expect100: bool,
+    traces: list[Trace],
+    server_hostname: str | None,
+    proxy: ProxySettings | None,
+    history: tuple[ClientResponse, ...],
+    decompress: bool,
+    max_decompressed_size: int | None,
+    read_bufsize: int,
+    keys: dict[tuple[Any, ...], ConnectionKey],
+    charset_resolver: Callable[[ClientResponse, bytes], str] | None,
+) -> ClientResponse:
+    """Send one request on a pooled connection and return its response head.
+
+    A request that fails on a reused connection before any response byte
+    arrived (the server had closed it while idle) is sent once more on a
+    fresh connection when it is idempotent and its body can be replayed.
+
+    Args:
+        connector: Where the connection comes from.
+        method: The request method.
+        url: The request URL (no credentials).
+        headers: Every header to send.
+        payload: The body, or ``None``.
+        ssl: The request's TLS setting.
+        timeouts: ``sock_read`` applies to the response head.
+        deadline: The request's total deadline (loop time).
+        expect100: Wait for ``100 Continue`` before sending the body.
+        traces: Tracing hooks.
+        server_hostname: Overrides the TLS server name.
+        proxy: The proxy, if any.
+        history: Redirect responses so far.
+        decompress: Decode the body's content-coding.
+        max_decompressed_size: Cap on the decoded body.
+        read_bufsize: High-water mark of the body stream.
+        keys: The session's cache of pool keys.
+        charset_resolver: Given to the response.
+    """
+    is_ssl = url.scheme == "https"
+    tunnel_headers: CIMultiDict[str] | None = None
+    target = url.raw_path_qs
+    if proxy is None:
+        cache_key = (url.raw_host, url.port, is_ssl, ssl)
+        cached = keys.get(cache_key)
+        if cached is None:
+            cached = ConnectionKey(
+                url.raw_host or "", url.port, is_ssl, ssl if is_ssl else True, None, None, None
+            )
+            if len(keys) >= KEY_CACHE_SIZE:
+                keys.clear()
+            keys[cache_key] = cached
+        key = cached
+    else:
+        key = ConnectionKey(
+            url.raw_host or "",
+            url.port,
+            is_ssl,
+            ssl if is_ssl else True,
+            proxy.url,
+            proxy.auth,
+            headers_hash(proxy.headers),
+        )
+        if is_ssl:
+            tunnel_headers = proxy.headers
+        else:
+            # RFC 9112 §3.2.2: a request to a proxy names the whole URL.
+            target = str(url.with_fragment(None))
+            headers = headers.copy()
+            headers.extend(headers_for_proxy(proxy))
+    head = Request(method=method, target=target, headers=headers)
+    retried = False
+    # Bounded: at most one retry, on a fresh connection.
+    while True:
+        # A warm pool hands out a connection without a coroutine;
+        # tracing goes through connect() so reuse is reported.
+        connection = None if traces or retried else connector._take_idle(key)
+        if connection is None:
+            connection = await connector.connect(
+                key,
+                traces,
+                timeouts,
+                deadline=deadline,
+                server_hostname=server_hostname,
+                proxy_headers=tunnel_headers,
+                fresh=retried,
+            )
+        try:
+            event, stream = await connection.send_request(
+                head,
+                payload,
+                expect_continue=expect100,
+                read_timeout=timeouts.sock_read,
+                deadline=deadline,
+                decompress=decompress,
+                max_decompressed_size=max_decompressed_size,
+                high_water=read_bufsize,
+            )
+        except (ServerDisconnectedError, ClientOSError):
+            connection.fail_request()
+            if (
+                not retried
+                and connection.stale_failure
+                and method in IDEMPOTENT_METHODS
+                and (payload is None or payload.replayable)
+            ):
+                retried = True
+                continue
+            raise
+        except BaseException:
+            connection.fail_request()
+            raise
+        break
+    return ClientResponse(
+        method,
+        url,
+        status=event.status_code,
+        reason=event.reason,
+        headers=event.headers,
+        version=event.http_version,
+        content=stream,
+        connection=connection,
+        request_headers=headers,
+        history=history,
+        charset_resolver=charset_resolver,
+    )

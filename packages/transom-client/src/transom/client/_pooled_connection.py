@@ -1,0 +1,567 @@
+"""One pooled TCP (or Unix, or TLS) connection: the asyncio driver of ``protocol.http1``.
+
+The protocol object owns the socket's transport and a client-side
+``http1.Connection``. A request borrows it from the connector, writes its
+head and body, and waits for the response head; body bytes then flow into
+the response's :class:`StreamReader` as they arrive. At the end of the
+response the connection goes back to the connector: to the idle list when
+both sides allow keep-alive and the exchange completed, else closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from transom.client._deadlines import arm_read_timer
+from transom.client._errors import (
+    ClientConnectionResetError,
+    ClientOSError,
+    ClientPayloadError,
+    ServerDisconnectedError,
+    ServerTimeoutError,
+)
+from transom.client._response import ConnectionHandle
+from transom.client._stream import DEFAULT_HIGH_WATER, StreamReader
+from transom.protocol import ProtocolError, RemoteProtocolError
+from transom.protocol.compression import (
+    DEFAULT_MAX_DECOMPRESSED_SIZE,
+    Decoder,
+    DecodingError,
+    DecompressionLimitError,
+    UnsupportedEncodingError,
+    make_decoder,
+)
+from transom.protocol.http1 import (
+    NEED_DATA,
+    PAUSED,
+    Connection,
+    ConnectionClosed,
+    Data,
+    EndOfMessage,
+    InformationalResponse,
+    Response,
+    Role,
+    State,
+)
+
+if TYPE_CHECKING:
+    from transom.client._connection_key import ConnectionKey
+    from transom.client._payload import Payload
+    from transom.protocol.http1 import Request
+
+__all__ = ["ConnectionOwner", "PooledConnection"]
+
+_T = TypeVar("_T")
+_DONE = State.DONE
+_IDLE = State.IDLE
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+class ConnectionOwner(Protocol):
+    """The connector, as seen by its connections."""
+
+    def _release(self, connection: PooledConnection, reusable: bool) -> None: ...
+    def _idle_lost(self, connection: PooledConnection) -> None: ...
+
+
+class _ResponseSettings:
+    __slots__ = (
+        "deadline",
+        "decompress",
+        "high_water",
+        "max_decompressed_size",
+        "method",
+        "read_timeout",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        read_timeout: float | None,
+        deadline: float | None,
+        decompress: bool,
+        max_decompressed_size: int | None,
+        high_water: int,
+    ) -> None:
+        self.method = method
+        self.read_timeout = read_timeout
+        self.deadline = deadline
+        self.decompress = decompress
+        self.max_decompressed_size = max_decompressed_size
+        self.high_water = high_water
+
+
+class PooledConnection(asyncio.Protocol, ConnectionHandle):
+    """An HTTP/1.1 connection that serves one request at a time.
+
+    Args:
+        loop: The running loop.
+        owner: The connector it returns to.
+        key: The pool key it was opened for.
+        host: The host name, for error messages.
+    """
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, owner: ConnectionOwner, key: ConnectionKey, host: str
+    ) -> None:
+        self._loop = loop
+        self._owner = owner
+        self.key = key
+        self.host = host
+        self.transport: asyncio.Transport | None = None
+        self._h1 = Connection(Role.CLIENT)
+        self.checked_out = False
+        self.requests_sent = 0
+        self._closed = False
+        self._received_bytes = False
+        self._settings: _ResponseSettings | None = None
+        self._head_waiter: asyncio.Future[tuple[Response, StreamReader]] | None = None
+        self._continue_waiter: asyncio.Future[None] | None = None
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._stream: StreamReader | None = None
+        self._decoder: Decoder | None = None
+        self._write_paused = False
+        self._reading_paused = False
+        self._sending_body = False
+        self._early_response = False
+        self._finish_after_send = False
+        self._deadline_handle: asyncio.TimerHandle | None = None
+        self._deadline_waiter: asyncio.Future[Any] | None = None
+        self._deadline = 0.0
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("in use" if self.checked_out else "idle")
+        return f"<PooledConnection {self.host} {state} requests={self.requests_sent}>"
+
+    # -- state -------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """Whether the connection is closed or closing."""
+        return self._closed or self.transport is None or self.transport.is_closing()
+
+    @property
+    def stale_failure(self) -> bool:
+        """Whether the last request failed on a reused connection before any response byte.
+
+        Such a request never reached a server that would process it (the
+        server closed the idle connection), so an idempotent one may be
+        retried on a fresh connection.
+        """
+        return self.requests_sent > 1 and not self._received_bytes
+
+    # -- asyncio.Protocol ----------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self._received_bytes = True
+        self._h1.receive_data(data)
+        self._process()
+
+    def eof_received(self) -> bool:
+        self._h1.receive_eof()
+        self._process()
+        # Close our side too: a connection the server stopped sending on is
+        # never reused.
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        if self._deadline_handle is not None:
+            self._deadline_handle.cancel()
+            self._deadline_handle = None
+        if exc is None and self._h1.their_state is not State.CLOSED:
+            self._h1.receive_eof()
+            self._process()
+        error: Exception
+        if isinstance(exc, OSError):
+            error = ClientOSError(exc.errno, f"Connection to {self.host} lost: {exc}")
+        elif exc is not None:
+            error = ServerDisconnectedError(f"Connection to {self.host} lost: {exc}")
+        else:
+            error = ServerDisconnectedError(f"Server {self.host} disconnected")
+        self._fail(error)
+        if self.checked_out:
+            self._give_back(reusable=False)
+        else:
+            self._owner._idle_lost(self)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- flow control for the body stream ----------------------------------
+
+    def pause_reading(self) -> None:
+        """Stop reading from the socket (the body stream is full)."""
+        if not self._reading_paused and not self.closed:
+            self._reading_paused = True
+            assert self.transport is not None
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        """Read from the socket again."""
+        if self._reading_paused:
+            self._reading_paused = False
+            if not self.closed:
+                assert self.transport is not None
+                self.transport.resume_reading()
+
+    # -- events --------------------------------------------------------------
+
+    def _process(self) -> None:
+        h1 = self._h1
+        while True:
+            event: Any
+            try:
+                event = h1.next_event()
+            except RemoteProtocolError as exc:
+                self._protocol_error(exc)
+                return
+            if event is NEED_DATA or event is PAUSED:
+                return
+            kind = type(event)
+            if kind is Data:
+                self._on_data(event.data)
+            elif kind is Response:
+                self._on_head(event)
+            elif kind is EndOfMessage:
+                self._on_end()
+            elif kind is InformationalResponse:
+                self._on_informational(event)
+            elif kind is ConnectionClosed:
+                self._close()
+                return
+
+    def _on_head(self, event: Response) -> None:
+        settings = self._settings
+        waiter = self._head_waiter
+        if settings is None or waiter is None or waiter.done():
+            # Nobody asked (or the asker gave up): the exchange is broken.
+            self._close()
+            return
+        stream = StreamReader(
+            self,
+            self._loop,
+            high_water=settings.high_water,
+            read_timeout=settings.read_timeout,
+            deadline=settings.deadline,
+            host=self.host,
+        )
+        self._stream = stream
+        self._decoder = None
+        if (
+            settings.decompress
+            and settings.method != "HEAD"
+            and event.status_code not in _NO_BODY_STATUSES
+        ):
+            coding = event.headers.get("Content-Encoding")
+            if coding:
+                try:
+                    self._decoder = make_decoder(coding, max_size=settings.max_decompressed_size)
+                except UnsupportedEncodingError:
+                    # Hand the body over as received; Content-Encoding tells
+                    # the caller what it is.
+                    self._decoder = None
+        if self._sending_body:
+            self._early_response = True
+            # A sender blocked on a server that stopped reading gives up.
+            self._wake_drain()
+        continue_waiter = self._continue_waiter
+        if continue_waiter is not None and not continue_waiter.done():
+            continue_waiter.set_result(None)
+        waiter.set_result((event, stream))
+
+    def _on_informational(self, event: InformationalResponse) -> None:
+        if event.status_code == 100:
+            waiter = self._continue_waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    def _on_data(self, data: bytes) -> None:
+        stream = self._stream
+        if stream is None:
+            return
+        decoder = self._decoder
+        if decoder is not None:
+            try:
+                data = decoder.decompress(data)
+            except (DecodingError, DecompressionLimitError) as exc:
+                self._payload_failed(exc)
+                return
+        stream.feed_data(data)
+
+    def _on_end(self) -> None:
+        stream = self._stream
+        if stream is None:
+            return
+        decoder = self._decoder
+        if decoder is not None:
+            try:
+                tail = decoder.flush()
+            except (DecodingError, DecompressionLimitError) as exc:
+                self._payload_failed(exc)
+                return
+            stream.feed_data(tail)
+            self._decoder = None
+        self._stream = None
+        if self._sending_body:
+            # The request body is still going out (the server answered
+            # before reading all of it): decide on reuse once it is sent.
+            self._finish_after_send = True
+        else:
+            self._finish_exchange()
+        stream.feed_eof()
+
+    def _finish_exchange(self) -> None:
+        h1 = self._h1
+        reusable = h1.our_state is _DONE and h1.their_state is _DONE and h1.keep_alive
+        if reusable:
+            h1.start_next_cycle()
+        if self._reading_paused:
+            self.resume_reading()
+        # Give the connection back before the reader wakes, so the next
+        # request can already have it.
+        self._give_back(reusable)
+
+    def _payload_failed(self, exc: ProtocolError) -> None:
+        stream = self._stream
+        self._stream = None
+        self._decoder = None
+        if stream is not None:
+            stream.set_exception(
+                ClientPayloadError(
+                    f"Cannot decode the response body from {self.host}: {exc.reason}"
+                )
+            )
+        self._close()
+
+    def _protocol_error(self, exc: RemoteProtocolError) -> None:
+        stream = self._stream
+        if stream is not None:
+            self._stream = None
+            stream.set_exception(
+                ClientPayloadError(
+                    f"Response payload from {self.host} is not completed: {exc.reason}"
+                )
+            )
+        waiter = self._head_waiter
+        if waiter is not None and not waiter.done():
+            if self._h1.their_state is State.CLOSED or not self._received_bytes:
+                waiter.set_exception(ServerDisconnectedError(f"Server {self.host} disconnected"))
+            else:
+                waiter.set_exception(
+                    ServerDisconnectedError(f"Invalid response from {self.host}: {exc.reason}")
+                )
+        self._close()
+
+    def _fail(self, error: Exception) -> None:
+        for waiter in (self._head_waiter, self._continue_waiter, self._drain_waiter):
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(error)
+        stream = self._stream
+        if stream is not None:
+            self._stream = None
+            stream.set_exception(
+                ClientPayloadError(
+                    f"Response payload from {self.host} is not completed: connection closed"
+                )
+            )
+
+    def _wake_drain(self) -> None:
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- giving the connection back -------------------------------------------
+
+    def _give_back(self, reusable: bool) -> None:
+        if not self.checked_out:
+            return
+        self.checked_out = False
+        self._settings = None
+        self._head_waiter = None
+        if not reusable:
+            self._close()
+        self._owner._release(self, reusable and not self.closed)
+
+    def _close(self) -> None:
+        if self._deadline_handle is not None:
+            self._deadline_handle.cancel()
+            self._deadline_handle = None
+        if not self._closed:
+            self._closed = True
+            if self.transport is not None:
+                self.transport.close()
+
+    def close(self) -> None:
+        """Close the connection now (it is not given back)."""
+        self._close()
+        self._fail(ServerDisconnectedError(f"Connection to {self.host} closed"))
+
+    def abandon(self, stream: StreamReader) -> None:
+        """Close the connection if ``stream`` is its unfinished current response."""
+        if self._stream is stream:
+            self._stream = None
+            self._close()
+            self._give_back(reusable=False)
+
+    def fail_request(self) -> None:
+        """The request using this connection gave up: close it and give it back."""
+        self._close()
+        self._fail(ServerDisconnectedError(f"Request to {self.host} abandoned"))
+        self._give_back(reusable=False)
+
+    # -- sending ----------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        transport = self.transport
+        if self._closed or transport is None or transport.is_closing():
+            raise ClientConnectionResetError(f"Cannot write to closing connection to {self.host}")
+        transport.write(data)
+
+    async def _drain(self) -> None:
+        if self._write_paused:
+            if self._closed:
+                raise ClientConnectionResetError(f"Connection to {self.host} closed")
+            waiter = self._drain_waiter = self._loop.create_future()
+            try:
+                await waiter
+            finally:
+                self._drain_waiter = None
+
+    async def send_request(
+        self,
+        head: Request,
+        payload: Payload | None,
+        *,
+        expect_continue: bool = False,
+        read_timeout: float | None = None,
+        deadline: float | None = None,
+        decompress: bool = True,
+        max_decompressed_size: int | None = DEFAULT_MAX_DECOMPRESSED_SIZE,
+        high_water: int = DEFAULT_HIGH_WATER,
+    ) -> tuple[Response, StreamReader]:
+        """Send one request and wait for its response head.
+
+        Returns:
+            The response head event and the stream its body flows into.
+
+        Raises:
+            LocalProtocolError: The head cannot be sent (nothing was written).
+            ServerDisconnectedError: The server closed the connection.
+            SocketTimeoutError / ServerTimeoutError: No head in time.
+        """
+        h1 = self._h1
+        data = h1.send(head)
+        self.requests_sent += 1
+        self._received_bytes = False
+        self._early_response = False
+        self._settings = _ResponseSettings(
+            head.method, read_timeout, deadline, decompress, max_decompressed_size, high_water
+        )
+        waiter = self._head_waiter = self._loop.create_future()
+        body = payload.in_memory() if payload is not None else None
+        if payload is None:
+            self._write(data + h1.send(EndOfMessage()))
+        elif body is not None and not expect_continue:
+            parts = [data]
+            if body:
+                parts.append(h1.send(Data(data=body)))
+            parts.append(h1.send(EndOfMessage()))
+            self._write(b"".join(parts))
+        else:
+            self._write(data)
+            if expect_continue:
+                await self._wait_continue(read_timeout, deadline)
+            if not waiter.done():
+                await self._send_body(payload)
+        return await self._wait(waiter, read_timeout, deadline)
+
+    async def _wait_continue(self, read_timeout: float | None, deadline: float | None) -> None:
+        waiter = self._continue_waiter = self._loop.create_future()
+        try:
+            await self._wait(waiter, read_timeout, deadline)
+        finally:
+            self._continue_waiter = None
+
+    async def _send_body(self, payload: Payload) -> None:
+        h1 = self._h1
+        self._sending_body = True
+        completed = False
+        try:
+            async for chunk in payload.chunks():
+                if self._closed or (self._early_response and self._gave_up_sending()):
+                    break
+                self._write(h1.send(Data(data=chunk)))
+                await self._drain()
+            else:
+                self._write(h1.send(EndOfMessage()))
+                completed = True
+        finally:
+            self._sending_body = False
+            if not completed:
+                # The rest of the body is dropped; the connection cannot be
+                # reused (RFC 9112 §9.5).
+                h1.send_failed()
+            if self._finish_after_send:
+                self._finish_after_send = False
+                self._finish_exchange()
+
+    def _gave_up_sending(self) -> bool:
+        # RFC 9112 §9.5: on an early response, stop sending when the server
+        # will close or stopped reading; otherwise finish the body so the
+        # connection stays usable.
+        return self._write_paused or not self._h1.keep_alive
+
+    async def _wait(
+        self, waiter: asyncio.Future[_T], read_timeout: float | None, deadline: float | None
+    ) -> _T:
+        if waiter.done():
+            return waiter.result()
+        if read_timeout is None and deadline is not None:
+            return await self._wait_for_deadline(waiter, deadline)
+        handle = arm_read_timer(self._loop, waiter, read_timeout, deadline, self.host)
+        try:
+            return await waiter
+        finally:
+            if handle is not None:
+                handle.cancel()
+
+    async def _wait_for_deadline(self, waiter: asyncio.Future[_T], deadline: float) -> _T:
+        # Only a total deadline applies (the default timeouts). Successive
+        # requests' deadlines only move later, so one timer per connection
+        # serves them all: it is re-armed when it fires early, instead of a
+        # timer being created and cancelled for every request.
+        handle = self._deadline_handle
+        if handle is None or handle.when() > deadline:
+            if handle is not None:
+                handle.cancel()
+            self._deadline_handle = self._loop.call_at(deadline, self._check_deadline)
+        self._deadline_waiter = waiter
+        self._deadline = deadline
+        try:
+            return await waiter
+        finally:
+            self._deadline_waiter = None
+
+    def _check_deadline(self) -> None:
+        self._deadline_handle = None
+        waiter = self._deadline_waiter
+        if waiter is None or waiter.done():
+            return
+        if self._loop.time() >= self._deadline:
+            waiter.set_exception(
+                ServerTimeoutError(f"Total timeout expired waiting for {self.host}")
+            )
+        else:
+            self._deadline_handle = self._loop.call_at(self._deadline, self._check_deadline)

@@ -1,0 +1,558 @@
+"""``ClientSession``: the object programs make requests with."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+import warnings
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Unpack
+
+from multidict import CIMultiDict, istr
+from yarl import URL
+
+from transom.client._abstract_cookie_jar import AbstractCookieJar, LooseCookies
+from transom.client._auth import BasicAuth
+from transom.client._connection_key import ConnectionKey
+from transom.client._connector import BaseConnector
+from transom.client._cookie_jar import CookieJar
+from transom.client._errors import (
+    InvalidUrlClientError,
+    TooManyRedirects,
+)
+from transom.client._exchange import exchange
+from transom.client._loop import running_loop
+from transom.client._proxy import choose_proxy
+from transom.client._redirects import (
+    DEFAULT_MAX_REDIRECTS,
+    is_redirect,
+    redirect_headers,
+    redirect_method,
+    redirect_target,
+)
+from transom.client._request import (
+    DEFAULT_ACCEPT_ENCODING,
+    DEFAULT_USER_AGENT,
+    JSONEncoder,
+    Params,
+    build_headers,
+    check_headers,
+    compress_payload,
+    default_json_serialize,
+    make_payload,
+    make_url,
+)
+from transom.client._request_context import RequestContextManager
+from transom.client._response import ClientResponse
+from transom.client._stream import DEFAULT_HIGH_WATER
+from transom.client._tcp_connector import TCPConnector
+from transom.client._timeouts import DEFAULT_TIMEOUT, ClientTimeout
+from transom.client._tracing import Trace, TraceConfig
+from transom.protocol.compression import DEFAULT_MAX_DECOMPRESSED_SIZE
+
+if TYPE_CHECKING:
+    from transom.client._request_options import RequestOptions
+    from transom.client._tls import SSLSetting
+
+__all__ = ["ClientSession"]
+
+_SENTINEL: Any = object()
+_ONE_FRAME_PER_LINE = 8
+AUTHORIZATION = istr("Authorization")
+
+RaiseForStatus = bool | Callable[[ClientResponse], Awaitable[None]]
+
+
+def _as_timeout(timeout: ClientTimeout | float | None) -> ClientTimeout:
+    if timeout is None:
+        return ClientTimeout()
+    if isinstance(timeout, ClientTimeout):
+        return timeout
+    return ClientTimeout(total=float(timeout))
+
+
+def _header_items(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+) -> list[tuple[str, str]]:
+    if not headers:
+        return []
+    return list(headers.items() if isinstance(headers, Mapping) else headers)
+
+
+class ClientSession:
+    """Makes HTTP requests over a shared connection pool, with cookies and defaults.
+
+    Create it inside a running event loop and close it when done, best with
+    ``async with ClientSession() as session:``.
+
+    Args:
+        base_url: Relative request URLs are resolved against it.
+        connector: The connection pool; a new :class:`TCPConnector` when
+            ``None`` (owned and closed by the session).
+        connector_owner: Whether :meth:`close` also closes ``connector``.
+            Pass ``False`` to share one connector between sessions.
+        cookies: Cookies to put in the jar at start.
+        cookie_jar: Where cookies are kept; a new :class:`CookieJar` by
+            default, :class:`DummyCookieJar` to keep none.
+        headers: Headers sent with every request.
+        skip_auto_headers: Headers the session would add (User-Agent,
+            Accept, Accept-Encoding, Content-Type) to leave out.
+        auth: Credentials sent to the origin of each request's URL (to the
+            ``base_url`` origin only, when one is set).
+        timeout: Default timeouts; :data:`DEFAULT_TIMEOUT` unless given.
+        raise_for_status: ``True`` to raise for statuses >= 400, or an async
+            callback given each response.
+        json_serialize: Turns ``json=`` values into text.
+        auto_decompress: Decode gzip, deflate, br and zstd bodies.
+        max_decompressed_size: Cap on a decoded body (a compression-bomb
+            limit); ``None`` removes it.
+        trust_env: Take proxy settings from the environment (``HTTP_PROXY``,
+            ``HTTPS_PROXY``, ``NO_PROXY``).
+        trace_configs: Tracing hooks for every request.
+        read_bufsize: Buffered unread body bytes above which reading pauses.
+        fallback_charset_resolver: Picks the charset of a text body whose
+            Content-Type names none.
+        proxy: A default proxy URL for every request.
+        proxy_auth: Credentials for ``proxy``.
+
+    Raises:
+        RuntimeError: No event loop is running.
+    """
+
+    def __init__(
+        self,
+        base_url: str | URL | None = None,
+        *,
+        connector: BaseConnector | None = None,
+        connector_owner: bool = True,
+        cookies: LooseCookies | None = None,
+        cookie_jar: AbstractCookieJar | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        skip_auto_headers: Iterable[str] | None = None,
+        auth: BasicAuth | None = None,
+        timeout: ClientTimeout | None = _SENTINEL,
+        raise_for_status: RaiseForStatus = False,
+        json_serialize: JSONEncoder = default_json_serialize,
+        auto_decompress: bool = True,
+        max_decompressed_size: int | None = DEFAULT_MAX_DECOMPRESSED_SIZE,
+        trust_env: bool = False,
+        trace_configs: Iterable[TraceConfig] | None = None,
+        read_bufsize: int = DEFAULT_HIGH_WATER,
+        fallback_charset_resolver: Callable[[ClientResponse, bytes], str] | None = None,
+        proxy: str | URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+    ) -> None:
+        # Set first so that __del__ works whatever fails below.
+        self._closed = True
+        self._connector: BaseConnector | None = None
+        self._loop = running_loop("ClientSession")
+        self._source = traceback.extract_stack(sys._getframe(1), limit=_ONE_FRAME_PER_LINE)
+        self._base_url = None if base_url is None else URL(base_url)
+        if self._base_url is not None and not self._base_url.absolute:
+            raise InvalidUrlClientError(self._base_url, "base_url must be absolute")
+        if connector is None:
+            connector = TCPConnector()
+            connector_owner = True
+        elif connector.closed:
+            raise RuntimeError("The connector given to ClientSession is already closed")
+        self._connector = connector
+        self._connector_owner = connector_owner
+        self._cookie_jar = cookie_jar if cookie_jar is not None else CookieJar()
+        if cookies:
+            self._cookie_jar.update_cookies(cookies)
+        header_items = _header_items(headers)
+        check_headers(header_items)
+        self._headers: CIMultiDict[str] = CIMultiDict(header_items)
+        self._skip_auto_headers = frozenset(istr(name) for name in skip_auto_headers or ())
+        self._auth = auth
+        self._timeout = DEFAULT_TIMEOUT if timeout is _SENTINEL else _as_timeout(timeout)
+        self._raise_for_status = raise_for_status
+        self._json_serialize = json_serialize
+        self._auto_decompress = auto_decompress
+        self._max_decompressed_size = max_decompressed_size
+        self._trust_env = trust_env
+        self._trace_configs = list(trace_configs or ())
+        for config in self._trace_configs:
+            config.freeze()
+        self._read_bufsize = read_bufsize
+        self._charset_resolver = fallback_charset_resolver
+        self._proxy = None if proxy is None else URL(proxy)
+        self._proxy_auth = proxy_auth
+        self._base_headers = self._prepare_base_headers()
+        self._keys: dict[tuple[Any, ...], ConnectionKey] = {}
+        self._closed = False
+
+    def _prepare_base_headers(self) -> CIMultiDict[str]:
+        # Built once: every request starts from a copy of this.
+        base: CIMultiDict[str] = CIMultiDict()
+        auto = (
+            ("User-Agent", DEFAULT_USER_AGENT),
+            ("Accept", "*/*"),
+            ("Accept-Encoding", DEFAULT_ACCEPT_ENCODING if self._auto_decompress else "identity"),
+        )
+        for name, value in auto:
+            if name not in self._headers and istr(name) not in self._skip_auto_headers:
+                base[name] = value
+        base.extend(self._headers)
+        return base
+
+    # -- properties ----------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """Whether the session is closed."""
+        return self._closed
+
+    @property
+    def connector(self) -> BaseConnector | None:
+        """The connector (``None`` after :meth:`detach`)."""
+        return self._connector
+
+    @property
+    def connector_owner(self) -> bool:
+        """Whether closing the session closes the connector."""
+        return self._connector_owner
+
+    @property
+    def cookie_jar(self) -> AbstractCookieJar:
+        """The session's cookie jar."""
+        return self._cookie_jar
+
+    @property
+    def headers(self) -> CIMultiDict[str]:
+        """Headers sent with every request (change before making requests)."""
+        return self._headers
+
+    @property
+    def skip_auto_headers(self) -> frozenset[istr]:
+        """Automatic headers the session leaves out."""
+        return self._skip_auto_headers
+
+    @property
+    def auth(self) -> BasicAuth | None:
+        """Default credentials."""
+        return self._auth
+
+    @property
+    def timeout(self) -> ClientTimeout:
+        """Default timeouts."""
+        return self._timeout
+
+    @property
+    def raise_for_status(self) -> RaiseForStatus:
+        """The default ``raise_for_status``."""
+        return self._raise_for_status
+
+    @property
+    def json_serialize(self) -> JSONEncoder:
+        """The ``json=`` serializer."""
+        return self._json_serialize
+
+    @property
+    def auto_decompress(self) -> bool:
+        """Whether bodies are decoded."""
+        return self._auto_decompress
+
+    @property
+    def trust_env(self) -> bool:
+        """Whether proxy settings come from the environment."""
+        return self._trust_env
+
+    @property
+    def trace_configs(self) -> list[TraceConfig]:
+        """The tracing hooks."""
+        return self._trace_configs
+
+    # -- requests ------------------------------------------------------------
+
+    def request(
+        self, method: str, url: str | URL, **kwargs: Unpack[RequestOptions]
+    ) -> RequestContextManager:
+        """Make a request; ``await`` it or use it with ``async with``.
+
+        Args:
+            method: The HTTP method.
+            url: An absolute URL, or one relative to ``base_url``.
+            **kwargs: See :class:`RequestOptions`: ``params``, ``data``,
+                ``json``, ``headers``, ``cookies``, ``auth``, ``timeout``,
+                ``allow_redirects``, ``max_redirects``, ``ssl``, ...
+
+        Returns:
+            The response once its head arrived.
+        """
+        return RequestContextManager(self._request(method, url, **kwargs))
+
+    def get(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
+        """A GET request; see :meth:`request`."""
+        return RequestContextManager(self._request("GET", url, **kwargs))
+
+    def options(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
+        """An OPTIONS request; see :meth:`request`."""
+        return RequestContextManager(self._request("OPTIONS", url, **kwargs))
+
+    def head(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
+        """A HEAD request (redirects not followed unless asked); see :meth:`request`."""
+        kwargs.setdefault("allow_redirects", False)
+        return RequestContextManager(self._request("HEAD", url, **kwargs))
+
+    def post(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
+        """A POST request; see :meth:`request`."""
+        return RequestContextManager(self._request("POST", url, **kwargs))
+
+    def put(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
+        """A PUT request; see :meth:`request`."""
+        return RequestContextManager(self._request("PUT", url, **kwargs))
+
+    def patch(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
+        """A PATCH request; see :meth:`request`."""
+        return RequestContextManager(self._request("PATCH", url, **kwargs))
+
+    def delete(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
+        """A DELETE request; see :meth:`request`."""
+        return RequestContextManager(self._request("DELETE", url, **kwargs))
+
+    async def _request(
+        self,
+        method: str,
+        str_or_url: str | URL,
+        *,
+        params: Params = None,
+        data: Any = None,
+        json: Any = None,
+        cookies: LooseCookies | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        skip_auto_headers: Iterable[str] | None = None,
+        auth: BasicAuth | None = None,
+        allow_redirects: bool = True,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        compress: bool | str | None = None,
+        chunked: bool | None = None,
+        expect100: bool = False,
+        raise_for_status: RaiseForStatus | None = None,
+        read_until_eof: bool = True,
+        proxy: str | URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+        proxy_headers: Mapping[str, str] | None = None,
+        timeout: ClientTimeout | float | None = _SENTINEL,  # noqa: ASYNC109 - the aiohttp name
+        ssl: SSLSetting = True,
+        server_hostname: str | None = None,
+        trace_request_ctx: Any = None,
+        read_bufsize: int | None = None,
+        auto_decompress: bool | None = None,
+        max_decompressed_size: int | None = _SENTINEL,
+    ) -> ClientResponse:
+        if self._closed:
+            raise RuntimeError("Session is closed")
+        connector = self._connector
+        assert connector is not None
+        loop = self._loop
+        timeouts = self._timeout if timeout is _SENTINEL else _as_timeout(timeout)
+        deadline = None if timeouts.total is None else loop.time() + timeouts.total
+        method = method.upper()
+        url = make_url(str_or_url, self._base_url, params)
+        user_headers = self._headers_for_request(headers)
+        payload = make_payload(data, json, self._json_serialize)
+        coding: str | None = None
+        if compress and payload is not None:
+            payload, coding = compress_payload(payload, compress)
+        skip = self._skip_auto_headers
+        if skip_auto_headers:
+            skip = skip | {istr(name) for name in skip_auto_headers}
+        url, auth = self._credentials(url, auth, user_headers)
+        auth_origin = None if auth is None else url.origin()
+        traces = self._traces(trace_request_ctx)
+        history: list[ClientResponse] = []
+        proxy_settings = choose_proxy(
+            url,
+            proxy,
+            proxy_auth,
+            proxy_headers,
+            default=self._proxy,
+            default_auth=self._proxy_auth,
+            trust_env=self._trust_env,
+        )
+        decompress = self._auto_decompress if auto_decompress is None else auto_decompress
+        if max_decompressed_size is _SENTINEL:
+            max_decompressed_size = self._max_decompressed_size
+        while True:
+            hop_auth = auth if auth is not None and url.origin() == auth_origin else None
+            all_headers = build_headers(
+                self._base_headers,
+                self._skip_auto_headers,
+                self._cookie_jar,
+                url,
+                method,
+                user_headers,
+                skip,
+                payload,
+                hop_auth,
+                cookies,
+                coding,
+                chunked,
+                expect100,
+            )
+            for trace in traces:
+                await trace.send_request_start(method, url, all_headers)
+            try:
+                response = await exchange(
+                    connector,
+                    method,
+                    url,
+                    all_headers,
+                    payload,
+                    ssl=ssl,
+                    timeouts=timeouts,
+                    deadline=deadline,
+                    expect100=expect100,
+                    traces=traces,
+                    server_hostname=server_hostname,
+                    proxy=proxy_settings,
+                    history=tuple(history),
+                    decompress=decompress,
+                    max_decompressed_size=max_decompressed_size,
+                    read_bufsize=read_bufsize or self._read_bufsize,
+                    keys=self._keys,
+                    charset_resolver=self._charset_resolver,
+                )
+            except BaseException as exc:
+                for trace in traces:
+                    await trace.send_request_exception(method, url, all_headers, exc)
+                raise
+            if "Set-Cookie" in response._raw_headers:
+                self._cookie_jar.update_cookies_from_headers(
+                    response._raw_headers.getall("Set-Cookie"), response.url
+                )
+            if not allow_redirects or not is_redirect(response.status, response._raw_headers):
+                break
+            new_method = redirect_method(response.status, method)
+            keep_body = new_method == method and payload is not None
+            if keep_body and payload is not None and not payload.replayable:
+                # A streamed body cannot be sent again: the redirect is the
+                # answer.
+                break
+            history.append(response)
+            if len(history) > max_redirects:
+                response.release()
+                raise TooManyRedirects(
+                    response.request_info,
+                    tuple(history),
+                    status=response.status,
+                    message=f"Exceeded {max_redirects} redirects",
+                    headers=response.headers,
+                )
+            try:
+                new_url = redirect_target(response.url, response._raw_headers["Location"])
+            except BaseException:
+                response.release()
+                raise
+            self._drain_redirect(response)
+            for trace in traces:
+                await trace.send_request_redirect(method, url, all_headers, response)
+            user_headers = redirect_headers(user_headers, url, new_url, keep_body=keep_body)
+            if not keep_body:
+                payload, coding = None, None
+            method, url = new_method, new_url
+            if proxy is None and self._proxy is None and self._trust_env:
+                proxy_settings = choose_proxy(
+                    url,
+                    None,
+                    proxy_auth,
+                    proxy_headers,
+                    default=None,
+                    default_auth=self._proxy_auth,
+                    trust_env=True,
+                )
+        check = self._raise_for_status if raise_for_status is None else raise_for_status
+        if check is True:
+            response.raise_for_status()
+        elif check:
+            await check(response)
+        for trace in traces:
+            await trace.send_request_end(method, url, all_headers, response)
+        return response
+
+    def _drain_redirect(self, response: ClientResponse) -> None:
+        # A redirect body already received keeps the connection reusable; one
+        # still arriving is not worth waiting for.
+        if response.content.is_eof():
+            response.release()
+        else:
+            response.close()
+
+    def _traces(self, trace_request_ctx: Any) -> list[Trace]:
+        if not self._trace_configs:
+            return []
+        return [
+            Trace(self, config, config.trace_config_ctx(trace_request_ctx))
+            for config in self._trace_configs
+        ]
+
+    def _headers_for_request(
+        self, headers: Mapping[str, str] | Iterable[tuple[str, str]] | None
+    ) -> CIMultiDict[str]:
+        if not headers:
+            return CIMultiDict()
+        items = _header_items(headers)
+        check_headers(items)
+        return CIMultiDict(items)
+
+    def _credentials(
+        self, url: URL, auth: BasicAuth | None, headers: CIMultiDict[str]
+    ) -> tuple[URL, BasicAuth | None]:
+        url_auth = BasicAuth.from_url(url) if url.raw_user is not None else None
+        if url_auth is not None:
+            if auth is not None:
+                raise ValueError("Cannot combine auth= with credentials in the URL")
+            auth = url_auth
+            url = url.with_user(None)
+        if (
+            auth is None
+            and self._auth is not None
+            and (self._base_url is None or self._base_url.origin() == url.origin())
+        ):
+            auth = self._auth
+        if auth is not None and AUTHORIZATION in headers:
+            raise ValueError("Cannot combine an Authorization header with auth=")
+        return url, auth
+
+    # -- lifetime --------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close the session, and its connector when it owns it."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._connector is not None and self._connector_owner:
+            await self._connector.close()
+        self._connector = None
+
+    def detach(self) -> None:
+        """Forget the connector without closing it; the session is closed."""
+        self._closed = True
+        self._connector = None
+
+    async def __aenter__(self) -> ClientSession:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        if not getattr(self, "_closed", True):
+            where = "".join(traceback.format_list(self._source))
+            _warn(
+                f"Unclosed client session {self!r}, created at:\n{where}",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<ClientSession {state} connector={self._connector!r}>"

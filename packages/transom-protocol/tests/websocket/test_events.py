@@ -1,0 +1,44 @@
+"""The events are immutable values compared by type and fields."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from transom.protocol.http1 import NEED_DATA as HTTP1_NEED_DATA
+from transom.protocol.websocket import (
+    NEED_DATA,
+    BytesFragment,
+    BytesMessage,
+    CloseReceived,
+    ConnectionClosed,
+    Ping,
+    Pong,
+    TextFragment,
+    TextMessage,
+)
+
+
+def test_events_compare_by_type_and_fields() -> None:
+    assert TextMessage("a") == TextMessage(data="a")
+    ping: object = Ping(b"x")
+    close: object = CloseReceived(1000, "")
+    assert ping != Pong(b"x")
+    assert close != ConnectionClosed(1000, "")
+    assert TextFragment("a", True) != TextFragment("a", False)
+    assert BytesFragment(b"a", True) == BytesFragment(data=b"a", final=True)
+
+
+def test_events_are_immutable() -> None:
+    event = BytesMessage(b"a")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.data = b"b"  # type: ignore[misc]
+
+
+def test_event_repr_shows_fields() -> None:
+    assert repr(CloseReceived(1000, "bye")) == "CloseReceived(code=1000, reason='bye')"
+
+
+def test_need_data_is_the_http1_sentinel() -> None:
+    assert NEED_DATA is HTTP1_NEED_DATA
