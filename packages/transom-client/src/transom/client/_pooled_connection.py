@@ -11,7 +11,7 @@ both sides allow keep-alive and the exchange completed, else closed.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from transom.client._deadlines import arm_read_timer
 from transom.client._errors import (
@@ -154,8 +154,8 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
     # -- asyncio.Protocol ----------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        self.transport = cast("asyncio.Transport", transport)
 
     def data_received(self, data: bytes) -> None:
         self._received_bytes = True
