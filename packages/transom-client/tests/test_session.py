@@ -452,3 +452,18 @@ def test_session_created_outside_a_running_loop_explains_the_fix() -> None:
         ClientSession()
     with pytest.raises(RuntimeError, match="running event loop"):
         TCPConnector()
+
+
+def test_changing_session_headers_applies_to_later_requests(web_server: Server) -> None:
+    async def main() -> None:
+        async with web_server(echo_app()) as base, ClientSession(headers={"X-A": "1"}) as session:
+            async with session.get(base / "first") as response:
+                assert (await response.json())["headers"]["X-A"] == "1"
+            session.headers["X-A"] = "2"
+            session.headers["X-B"] = "new"
+            async with session.get(base / "second") as response:
+                headers = (await response.json())["headers"]
+            assert headers["X-A"] == "2"
+            assert headers["X-B"] == "new"
+
+    asyncio.run(main())

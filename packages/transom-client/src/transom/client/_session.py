@@ -7,9 +7,9 @@ import traceback
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
-from multidict import CIMultiDict, istr
+from multidict import CIMultiDict, MultiDict, getversion, istr
 from yarl import URL
 
 from transom.client._abstract_cookie_jar import AbstractCookieJar, LooseCookies
@@ -180,6 +180,7 @@ class ClientSession:
         self._proxy = None if proxy is None else URL(proxy)
         self._proxy_auth = proxy_auth
         self._base_headers = self._prepare_base_headers()
+        self._base_headers_version = self._headers_version()
         self._keys: dict[tuple[Any, ...], ConnectionKey] = {}
         self._closed = False
 
@@ -219,9 +220,13 @@ class ClientSession:
         """The session's cookie jar."""
         return self._cookie_jar
 
+    def _headers_version(self) -> int:
+        # getversion() changes on every mutation of session.headers.
+        return getversion(cast("MultiDict[object]", self._headers))
+
     @property
     def headers(self) -> CIMultiDict[str]:
-        """Headers sent with every request (change before making requests)."""
+        """Headers sent with every request; changes apply to the requests made after them."""
         return self._headers
 
     @property
@@ -375,6 +380,10 @@ class ClientSession:
         decompress = self._auto_decompress if auto_decompress is None else auto_decompress
         if max_decompressed_size is _SENTINEL:
             max_decompressed_size = self._max_decompressed_size
+        if self._headers_version() != self._base_headers_version:
+            # The caller changed session.headers: rebuild the prepared copy once.
+            self._base_headers = self._prepare_base_headers()
+            self._base_headers_version = self._headers_version()
         while True:
             hop_auth = auth if auth is not None and url.origin() == auth_origin else None
             all_headers = build_headers(
