@@ -1,54 +1,25 @@
-"""Fixtures: applications served on a loopback port, and a real redis-server."""
+"""Fixtures: the counter application, and a real redis-server."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import socket
-import ssl
 import subprocess
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from transom.sessions import AbstractStorage, get_session, setup
-from transom.web import Application, AppRunner, Request, Response, TCPSite
-
-Serve = Callable[..., AbstractAsyncContextManager[str]]
+from transom.testing import unused_port
+from transom.web import Application, Request, Response
 
 # Bounds on waiting for redis-server: it is ready in milliseconds on an idle
 # machine; the margin is for a loaded CI runner.
 _REDIS_START_TIMEOUT = 10.0
 _REDIS_STOP_TIMEOUT = 10.0
 _POLL_INTERVAL = 0.02
-
-
-@contextlib.asynccontextmanager
-async def _serve(
-    app: Application, *, ssl_context: ssl.SSLContext | None = None
-) -> AsyncIterator[str]:
-    runner = AppRunner(app)
-    await runner.setup()
-    try:
-        site = TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
-        await site.start()
-        port = runner.addresses[0][1]
-        scheme = "http" if ssl_context is None else "https"
-        yield f"{scheme}://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
-
-
-@pytest.fixture
-def serve() -> Serve:
-    """``async with serve(app) as base_url:`` runs ``app`` on 127.0.0.1, port 0.
-
-    Pass ``ssl_context=`` to serve HTTPS.
-    """
-    return _serve
 
 
 def _counter_app(storage: AbstractStorage) -> Application:
@@ -75,7 +46,7 @@ class RedisServer:
     def __init__(self, executable: str, directory: Path) -> None:
         self._executable = executable
         self._directory = directory
-        self.port = _free_port()
+        self.port = unused_port()
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -141,13 +112,6 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _answers_ping(port: int) -> bool:

@@ -1,9 +1,6 @@
-import asyncio
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 
-import httpx
-
+from transom.client import ClientError
 from transom.sessions import (
     SESSION_KEY,
     STORAGE_KEY,
@@ -14,9 +11,9 @@ from transom.sessions import (
     session_middleware,
     setup,
 )
+from transom.testing.pytest_plugin import TransomClient
 from transom.web import Application, HTTPSeeOther, Request, Response, StreamResponse
 
-Serve = Callable[..., AbstractAsyncContextManager[str]]
 Handler = Callable[[Request], Awaitable[StreamResponse]]
 
 
@@ -65,65 +62,58 @@ def _app() -> Application:
     return app
 
 
-def test_a_handler_that_never_asks_for_the_session_sets_no_cookie(serve: Serve) -> None:
-    async def scenario() -> httpx.Response:
-        async with serve(_app()) as url, httpx.AsyncClient(base_url=url) as client:
-            return await client.get("/untouched")
+async def test_a_handler_that_never_asks_for_the_session_sets_no_cookie(
+    transom_client: TransomClient,
+) -> None:
+    client = await transom_client(_app())
 
-    response = asyncio.run(scenario())
+    response = await client.get("/untouched")
 
-    assert response.status_code == 200
+    assert response.status == 200
     assert "Set-Cookie" not in response.headers
 
 
-def test_reading_a_new_empty_session_sets_no_cookie(serve: Serve) -> None:
-    async def scenario() -> httpx.Response:
-        async with serve(_app()) as url, httpx.AsyncClient(base_url=url) as client:
-            return await client.get("/whoami")
+async def test_reading_a_new_empty_session_sets_no_cookie(transom_client: TransomClient) -> None:
+    client = await transom_client(_app())
 
-    response = asyncio.run(scenario())
-    identity, user = response.text.split()
+    response = await client.get("/whoami")
+    identity, user = (await response.text()).split()
 
     assert user == "None"
     assert identity != "None"
     assert "Set-Cookie" not in response.headers
 
 
-def test_an_unchanged_session_is_not_written_again(serve: Serve) -> None:
-    async def scenario() -> httpx.Response:
-        async with serve(_app()) as url, httpx.AsyncClient(base_url=url) as client:
-            await client.get("/visit")
-            return await client.get("/whoami")
+async def test_an_unchanged_session_is_not_written_again(transom_client: TransomClient) -> None:
+    client = await transom_client(_app())
 
-    response = asyncio.run(scenario())
+    await client.get("/visit")
+    response = await client.get("/whoami")
 
-    assert response.text.endswith(" None")
+    assert (await response.text()).endswith(" None")
     assert "Set-Cookie" not in response.headers
 
 
-def test_the_session_is_saved_when_the_handler_raises_a_redirect(serve: Serve) -> None:
-    async def scenario() -> tuple[httpx.Response, str]:
-        async with serve(_app()) as url, httpx.AsyncClient(base_url=url) as client:
-            redirect = await client.get("/login?user=ann")
-            return redirect, (await client.get("/whoami")).text
+async def test_the_session_is_saved_when_the_handler_raises_a_redirect(
+    transom_client: TransomClient,
+) -> None:
+    client = await transom_client(_app())
 
-    redirect, whoami = asyncio.run(scenario())
+    redirect = await client.get("/login?user=ann", allow_redirects=False)
+    whoami = await (await client.get("/whoami")).text()
 
-    assert redirect.status_code == 303
+    assert redirect.status == 303
     assert "Set-Cookie" in redirect.headers
     assert whoami.endswith(" ann")
 
 
-def test_login_gives_the_session_a_new_identity(serve: Serve) -> None:
-    async def scenario() -> list[str]:
-        async with serve(_app()) as url, httpx.AsyncClient(base_url=url) as client:
-            await client.get("/visit")
-            before = (await client.get("/whoami")).text
-            await client.get("/login?user=ann")
-            after = (await client.get("/whoami")).text
-            return [before, after]
+async def test_login_gives_the_session_a_new_identity(transom_client: TransomClient) -> None:
+    client = await transom_client(_app())
 
-    before, after = asyncio.run(scenario())
+    await client.get("/visit")
+    before = await (await client.get("/whoami")).text()
+    await client.get("/login?user=ann", allow_redirects=False)
+    after = await (await client.get("/whoami")).text()
     identity_before, user_before = before.split()
     identity_after, user_after = after.split()
 
@@ -133,32 +123,30 @@ def test_login_gives_the_session_a_new_identity(serve: Serve) -> None:
     assert identity_after not in (identity_before, "None")
 
 
-def test_logout_expires_the_cookie(serve: Serve) -> None:
-    async def scenario() -> tuple[httpx.Response, str, int]:
-        async with serve(_app()) as url, httpx.AsyncClient(base_url=url) as client:
-            await client.get("/login?user=ann")
-            logout = await client.get("/logout")
-            return logout, (await client.get("/whoami")).text, len(client.cookies)
+async def test_logout_expires_the_cookie(transom_client: TransomClient) -> None:
+    client = await transom_client(_app())
 
-    logout, whoami, cookies_left = asyncio.run(scenario())
+    await client.get("/login?user=ann", allow_redirects=False)
+    logout = await client.get("/logout")
+    whoami = await (await client.get("/whoami")).text()
 
     assert "Max-Age=0" in logout.headers["Set-Cookie"]
     assert whoami.endswith(" None")
-    assert cookies_left == 0
+    assert len(client.session.cookie_jar) == 0
 
 
-def test_a_failing_handler_does_not_save_the_session(serve: Serve) -> None:
-    async def scenario() -> httpx.Response:
-        async with serve(_app()) as url, httpx.AsyncClient(base_url=url) as client:
-            return await client.get("/fails")
+async def test_a_failing_handler_does_not_save_the_session(transom_client: TransomClient) -> None:
+    client = await transom_client(_app())
 
-    response = asyncio.run(scenario())
+    response = await client.get("/fails")
 
-    assert response.status_code == 500
+    assert response.status == 500
     assert "Set-Cookie" not in response.headers
 
 
-def test_get_session_without_the_middleware_says_how_to_install_it(serve: Serve) -> None:
+async def test_get_session_without_the_middleware_says_how_to_install_it(
+    transom_client: TransomClient,
+) -> None:
     async def handler(request: Request) -> Response:
         try:
             await get_session(request)
@@ -168,15 +156,16 @@ def test_get_session_without_the_middleware_says_how_to_install_it(serve: Serve)
 
     app = Application()
     app.router.add_get("/", handler)
+    client = await transom_client(app)
 
-    async def scenario() -> str:
-        async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
-            return (await client.get("/")).text
+    text = await (await client.get("/")).text()
 
-    assert "transom.sessions.setup(app, storage)" in asyncio.run(scenario())
+    assert "transom.sessions.setup(app, storage)" in text
 
 
-def test_other_middleware_reaches_the_session_and_storage_by_key(serve: Serve) -> None:
+async def test_other_middleware_reaches_the_session_and_storage_by_key(
+    transom_client: TransomClient,
+) -> None:
     storage = SimpleCookieStorage()
     seen: list[object] = []
 
@@ -193,12 +182,9 @@ def test_other_middleware_reaches_the_session_and_storage_by_key(serve: Serve) -
 
     app = Application(middlewares=[outer, session_middleware(storage), inner])
     app.router.add_get("/untouched", _untouched)
+    client = await transom_client(app)
 
-    async def scenario() -> httpx.Response:
-        async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
-            return await client.get("/untouched")
-
-    response = asyncio.run(scenario())
+    response = await client.get("/untouched")
 
     assert "Set-Cookie" in response.headers
     assert seen[0] is storage
@@ -206,7 +192,9 @@ def test_other_middleware_reaches_the_session_and_storage_by_key(serve: Serve) -
     assert dict(seen[1]) == {"from_middleware": 1}
 
 
-def test_a_session_changed_after_the_response_was_sent_is_an_error(serve: Serve) -> None:
+async def test_a_session_changed_after_the_response_was_sent_is_an_error(
+    transom_client: TransomClient,
+) -> None:
     errors: list[RuntimeError] = []
 
     async def stream(request: Request) -> StreamResponse:
@@ -226,14 +214,13 @@ def test_a_session_changed_after_the_response_was_sent_is_an_error(serve: Serve)
     app = Application(middlewares=[catch])
     setup(app, SimpleCookieStorage())
     app.router.add_get("/", stream)
+    client = await transom_client(app)
 
-    async def scenario() -> None:
-        async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
-            try:
-                await client.get("/")
-            except httpx.HTTPError:
-                pass
-
-    asyncio.run(scenario())
+    try:
+        response = await client.get("/")
+        await response.read()
+    except ClientError:
+        # The server broke off a response it had already started.
+        pass
 
     assert "already sent" in str(errors[0])

@@ -3,10 +3,8 @@ import json
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
-import httpx
 import pytest
 import redis.asyncio
 
@@ -19,9 +17,10 @@ from transom.sessions import (
     new_session,
     setup,
 )
+from transom.testing import TestClient
+from transom.testing.pytest_plugin import TransomClient, TransomServer
 from transom.web import Application, Request, Response
 
-Serve = Callable[..., AbstractAsyncContextManager[str]]
 CounterApp = Callable[[AbstractStorage], Application]
 PREFIX = "transom-session:"
 
@@ -37,98 +36,98 @@ class RedisServer(Protocol):
     def stop(self) -> None: ...
 
 
-@asynccontextmanager
-async def _redis(server: RedisServer) -> AsyncIterator[redis.asyncio.Redis]:
-    client = redis.asyncio.Redis.from_url(server.url)
+@pytest.fixture
+async def store(redis_server: RedisServer) -> AsyncIterator[redis.asyncio.Redis]:
+    """A client of the test's redis-server, closed after the test."""
+    client = redis.asyncio.Redis.from_url(redis_server.url)
     try:
         yield client
     finally:
         await client.aclose()
 
 
-def _session_cookie(client: httpx.AsyncClient) -> str:
-    cookie = client.cookies.get(DEFAULT_COOKIE_NAME)
+def _session_cookie(client: TestClient) -> str:
+    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/")).get(DEFAULT_COOKIE_NAME)
     assert cookie is not None
-    return cookie
+    return cookie.value
 
 
-def test_two_servers_share_sessions_through_one_redis(
-    serve: Serve, counter_app: CounterApp, redis_server: RedisServer
+async def _replay(client: TestClient, path: str, identity: str) -> str:
+    """GET ``path`` carrying only the session cookie ``identity``; the response text."""
+    client.session.cookie_jar.clear()
+    response = await client.get(path, headers={"Cookie": f"{DEFAULT_COOKIE_NAME}={identity}"})
+    return await response.text()
+
+
+async def test_two_servers_share_sessions_through_one_redis(
+    transom_server: TransomServer,
+    transom_client: TransomClient,
+    counter_app: CounterApp,
+    redis_server: RedisServer,
 ) -> None:
-    async def scenario() -> list[str]:
-        async with (
-            _redis(redis_server) as first_redis,
-            _redis(redis_server) as second_redis,
-            serve(counter_app(RedisStorage(first_redis))) as first,
-            serve(counter_app(RedisStorage(second_redis))) as second,
-            httpx.AsyncClient() as client,
-        ):
-            return [(await client.get(f"{url}/")).text for url in (first, second, first, second)]
+    first_redis = redis.asyncio.Redis.from_url(redis_server.url)
+    second_redis = redis.asyncio.Redis.from_url(redis_server.url)
+    try:
+        first = await transom_server(counter_app(RedisStorage(first_redis)))
+        second = await transom_server(counter_app(RedisStorage(second_redis)))
+        # One browser: the first server's client, whose cookie jar also goes
+        # to the second server on the same host.
+        client = await transom_client(first)
+        texts = []
+        for server in (first, second, first, second):
+            async with client.session.get(server.make_url("/")) as response:
+                texts.append(await response.text())
+    finally:
+        await first_redis.aclose()
+        await second_redis.aclose()
 
-    assert asyncio.run(scenario()) == ["1", "2", "3", "4"]
+    assert texts == ["1", "2", "3", "4"]
 
 
-def test_the_cookie_carries_only_an_id_and_the_data_stays_in_redis(
-    serve: Serve, counter_app: CounterApp, redis_server: RedisServer
+async def test_the_cookie_carries_only_an_id_and_the_data_stays_in_redis(
+    transom_client: TransomClient, counter_app: CounterApp, store: redis.asyncio.Redis
 ) -> None:
-    async def scenario() -> tuple[str, Any]:
-        async with _redis(redis_server) as store, serve(counter_app(RedisStorage(store))) as url:
-            async with httpx.AsyncClient(base_url=url) as client:
-                await client.get("/")
-                await client.get("/")
-                cookie = _session_cookie(client)
-            return cookie, await store.get(PREFIX + cookie)
+    client = await transom_client(counter_app(RedisStorage(store)))
 
-    cookie, stored = asyncio.run(scenario())
+    await client.get("/")
+    await client.get("/")
+    cookie = _session_cookie(client)
+    stored = await store.get(PREFIX + cookie)
 
     assert len(cookie) == 32
     assert int(cookie, 16) >= 0
+    assert isinstance(stored, bytes)
     assert json.loads(stored)["session"] == {"count": 2}
 
 
-def test_the_key_expires_with_max_age(
-    serve: Serve, counter_app: CounterApp, redis_server: RedisServer
+async def test_the_key_expires_with_max_age(
+    transom_client: TransomClient, counter_app: CounterApp, store: redis.asyncio.Redis
 ) -> None:
-    async def scenario() -> tuple[int, int, str]:
-        async with (
-            _redis(redis_server) as store,
-            serve(counter_app(RedisStorage(store, max_age=100))) as short,
-            serve(counter_app(RedisStorage(store))) as unbounded,
-        ):
-            ttls = []
-            for url in (short, unbounded):
-                async with httpx.AsyncClient(base_url=url) as client:
-                    response = await client.get("/")
-                    ttls.append(await store.ttl(PREFIX + _session_cookie(client)))
-            return ttls[0], ttls[1], response.headers["Set-Cookie"]
+    short = await transom_client(counter_app(RedisStorage(store, max_age=100)))
+    unbounded = await transom_client(counter_app(RedisStorage(store)))
 
-    short_ttl, default_ttl, unbounded_cookie = asyncio.run(scenario())
+    await short.get("/")
+    short_ttl = await store.ttl(PREFIX + _session_cookie(short))
+    response = await unbounded.get("/")
+    default_ttl = await store.ttl(PREFIX + _session_cookie(unbounded))
 
     assert 0 < short_ttl <= 100
     assert DEFAULT_EXPIRY - 60 < default_ttl <= DEFAULT_EXPIRY
-    assert "Max-Age" not in unbounded_cookie
+    assert "Max-Age" not in response.headers["Set-Cookie"]
 
 
-def test_an_expired_session_is_gone(
-    serve: Serve, counter_app: CounterApp, redis_server: RedisServer
+async def test_an_expired_session_is_gone(
+    transom_client: TransomClient, counter_app: CounterApp, store: redis.asyncio.Redis
 ) -> None:
-    async def scenario() -> list[str]:
-        async with (
-            _redis(redis_server) as store,
-            serve(counter_app(RedisStorage(store, max_age=1))) as url,
-            httpx.AsyncClient(base_url=url) as client,
-        ):
-            texts = [(await client.get("/")).text]
-            identity = _session_cookie(client)
-            await asyncio.sleep(1.5)
-            # The browser would have dropped the cookie; send it anyway.
-            response = await client.get(
-                "/", headers={"Cookie": f"{DEFAULT_COOKIE_NAME}={identity}"}
-            )
-            texts.append(response.text)
-            return texts
+    client = await transom_client(counter_app(RedisStorage(store, max_age=1)))
 
-    assert asyncio.run(scenario()) == ["1", "1"]
+    texts = [await (await client.get("/")).text()]
+    identity = _session_cookie(client)
+    await asyncio.sleep(1.5)
+    # The browser would have dropped the cookie; send it anyway.
+    texts.append(await _replay(client, "/", identity))
+
+    assert texts == ["1", "1"]
 
 
 async def _whoami(request: Request) -> Response:
@@ -162,61 +161,36 @@ def _login_app(store: redis.asyncio.Redis) -> Application:
     return app
 
 
-def test_login_issues_a_new_id_and_deletes_the_old_one(
-    serve: Serve, redis_server: RedisServer
+async def test_login_issues_a_new_id_and_deletes_the_old_one(
+    transom_client: TransomClient, store: redis.asyncio.Redis
 ) -> None:
-    async def scenario() -> tuple[str, str, int, int, str]:
-        async with (
-            _redis(redis_server) as store,
-            serve(_login_app(store)) as url,
-            httpx.AsyncClient(base_url=url) as client,
-        ):
-            await client.get("/visit")
-            planted = _session_cookie(client)
-            await client.get("/login?user=ann")
-            issued = _session_cookie(client)
-            replayed = await client.get(
-                "/whoami", headers={"Cookie": f"{DEFAULT_COOKIE_NAME}={planted}"}
-            )
-            return (
-                planted,
-                issued,
-                await store.exists(PREFIX + planted),
-                await store.exists(PREFIX + issued),
-                replayed.text,
-            )
+    client = await transom_client(_login_app(store))
 
-    planted, issued, planted_exists, issued_exists, replayed = asyncio.run(scenario())
+    await client.get("/visit")
+    planted = _session_cookie(client)
+    await client.get("/login?user=ann")
+    issued = _session_cookie(client)
+    replayed = await _replay(client, "/whoami", planted)
 
     assert planted != issued
-    assert planted_exists == 0
-    assert issued_exists == 1
+    assert await store.exists(PREFIX + planted) == 0
+    assert await store.exists(PREFIX + issued) == 1
     assert replayed.split() not in ([planted, "None"], [issued, "ann"])
     assert replayed.endswith(" None")
 
 
-def test_logout_deletes_the_data_so_a_copied_cookie_is_worthless(
-    serve: Serve, redis_server: RedisServer
+async def test_logout_deletes_the_data_so_a_copied_cookie_is_worthless(
+    transom_client: TransomClient, store: redis.asyncio.Redis
 ) -> None:
-    async def scenario() -> tuple[str, int, str, str]:
-        async with (
-            _redis(redis_server) as store,
-            serve(_login_app(store)) as url,
-            httpx.AsyncClient(base_url=url) as client,
-        ):
-            await client.get("/login?user=ann")
-            copied = _session_cookie(client)
-            logout = await client.get("/logout")
-            replayed = await client.get(
-                "/whoami", headers={"Cookie": f"{DEFAULT_COOKIE_NAME}={copied}"}
-            )
-            exists = await store.exists(PREFIX + copied)
-            return copied, exists, logout.headers["Set-Cookie"], replayed.text
+    client = await transom_client(_login_app(store))
 
-    copied, exists, logout_cookie, replayed = asyncio.run(scenario())
+    await client.get("/login?user=ann")
+    copied = _session_cookie(client)
+    logout = await client.get("/logout")
+    replayed = await _replay(client, "/whoami", copied)
 
-    assert exists == 0
-    assert "Max-Age=0" in logout_cookie
+    assert await store.exists(PREFIX + copied) == 0
+    assert "Max-Age=0" in logout.headers["Set-Cookie"]
     identity, user = replayed.split()
     assert identity != copied
     assert user == "None"
@@ -232,29 +206,26 @@ def test_logout_deletes_the_data_so_a_copied_cookie_is_worthless(
         pytest.param(b'{"session": []}', "d" * 32, id="wrong shape"),
     ],
 )
-def test_unusable_data_gives_a_new_session(
-    serve: Serve,
+async def test_unusable_data_gives_a_new_session(
+    transom_client: TransomClient,
     counter_app: CounterApp,
-    redis_server: RedisServer,
+    store: redis.asyncio.Redis,
     stored: bytes | None,
     cookie: str,
 ) -> None:
-    async def scenario() -> httpx.Response:
-        async with _redis(redis_server) as store, serve(counter_app(RedisStorage(store))) as url:
-            if stored is not None:
-                await store.set(PREFIX + cookie, stored)
-            async with httpx.AsyncClient(base_url=url) as client:
-                return await client.get("/", headers={"Cookie": f"{DEFAULT_COOKIE_NAME}={cookie}"})
+    if stored is not None:
+        await store.set(PREFIX + cookie, stored)
+    client = await transom_client(counter_app(RedisStorage(store)))
 
-    response = asyncio.run(scenario())
+    response = await client.get("/", headers={"Cookie": f"{DEFAULT_COOKIE_NAME}={cookie}"})
 
-    assert response.status_code == 200
-    assert response.text == "1"
-    assert response.cookies[DEFAULT_COOKIE_NAME] != cookie
+    assert response.status == 200
+    assert await response.text() == "1"
+    assert response.cookies[DEFAULT_COOKIE_NAME].value != cookie
 
 
-def test_key_factory_prefix_and_codec_are_pluggable(
-    serve: Serve, counter_app: CounterApp, redis_server: RedisServer
+async def test_key_factory_prefix_and_codec_are_pluggable(
+    transom_client: TransomClient, counter_app: CounterApp, store: redis.asyncio.Redis
 ) -> None:
     def encode(payload: Any) -> str:
         return "v1:" + json.dumps(payload)
@@ -262,59 +233,48 @@ def test_key_factory_prefix_and_codec_are_pluggable(
     def decode(text: str) -> Any:
         return json.loads(text.removeprefix("v1:"))
 
-    async def scenario() -> tuple[list[str], str, Any]:
-        async with _redis(redis_server) as store:
-            storage = RedisStorage(
-                store,
-                key_prefix="app:",
-                key_factory=lambda: "fixed-id",
-                encoder=encode,
-                decoder=decode,
-            )
-            async with (
-                serve(counter_app(storage)) as url,
-                httpx.AsyncClient(base_url=url) as client,
-            ):
-                texts = [(await client.get("/")).text for _ in range(2)]
-                return texts, _session_cookie(client), await store.get("app:fixed-id")
+    storage = RedisStorage(
+        store, key_prefix="app:", key_factory=lambda: "fixed-id", encoder=encode, decoder=decode
+    )
+    client = await transom_client(counter_app(storage))
 
-    texts, cookie, stored = asyncio.run(scenario())
+    texts = [await (await client.get("/")).text() for _ in range(2)]
+    stored = await store.get("app:fixed-id")
 
     assert texts == ["1", "2"]
-    assert cookie == "fixed-id"
+    assert _session_cookie(client) == "fixed-id"
+    assert isinstance(stored, bytes)
     assert stored.startswith(b"v1:")
 
 
-def test_redis_going_away_gives_503_until_it_is_back(
-    serve: Serve,
+async def test_redis_going_away_gives_503_until_it_is_back(
+    transom_client: TransomClient,
     counter_app: CounterApp,
     redis_server: RedisServer,
+    store: redis.asyncio.Redis,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    async def scenario() -> list[httpx.Response]:
-        async with (
-            _redis(redis_server) as store,
-            serve(counter_app(RedisStorage(store))) as url,
-            httpx.AsyncClient(base_url=url) as client,
-        ):
-            responses = [await client.get("/")]
-            redis_server.stop()
-            responses.append(await client.get("/"))
-            redis_server.start()
-            responses.append(await client.get("/"))
-            responses.append(await client.get("/"))
-            return responses
+    client = await transom_client(counter_app(RedisStorage(store)))
+
+    async def visit() -> tuple[int, str]:
+        response = await client.get("/")
+        return response.status, await response.text()
 
     with caplog.at_level(logging.ERROR, logger="transom.sessions"):
-        up, down, back, again = asyncio.run(scenario())
+        up = await visit()
+        redis_server.stop()
+        down_status, down_text = await visit()
+        redis_server.start()
+        back = await visit()
+        again = await visit()
 
-    assert (up.status_code, up.text) == (200, "1")
-    assert down.status_code == 503
-    assert "Traceback" not in down.text
-    assert "Redis" not in down.text
+    assert up == (200, "1")
+    assert down_status == 503
+    assert "Traceback" not in down_text
+    assert "Redis" not in down_text
     # The restarted server kept nothing ("--save ''"): the session starts over.
-    assert (back.status_code, back.text) == (200, "1")
-    assert (again.status_code, again.text) == (200, "2")
+    assert back == (200, "1")
+    assert again == (200, "2")
     assert any("unavailable" in record.getMessage() for record in caplog.records)
 
 
@@ -325,13 +285,10 @@ def test_without_redis_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch
         RedisStorage(object())  # type: ignore[arg-type]
 
 
-def test_a_non_positive_default_expiry_is_refused() -> None:
-    async def scenario() -> None:
-        store = redis.asyncio.Redis()
-        try:
-            with pytest.raises(ValueError, match="default_expiry"):
-                RedisStorage(store, default_expiry=0)
-        finally:
-            await store.aclose()
-
-    asyncio.run(scenario())
+async def test_a_non_positive_default_expiry_is_refused() -> None:
+    store = redis.asyncio.Redis()
+    try:
+        with pytest.raises(ValueError, match="default_expiry"):
+            RedisStorage(store, default_expiry=0)
+    finally:
+        await store.aclose()

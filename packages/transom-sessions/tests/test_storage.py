@@ -1,10 +1,7 @@
-import asyncio
 import logging
 import ssl
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 
-import httpx
 import pytest
 import trustme
 
@@ -18,9 +15,10 @@ from transom.sessions import (
     get_session,
     setup,
 )
+from transom.testing import TestServer
+from transom.testing.pytest_plugin import TransomClient
 from transom.web import Application, Request, Response, StreamResponse
 
-Serve = Callable[..., AbstractAsyncContextManager[str]]
 CounterApp = Callable[[AbstractStorage], Application]
 Handler = Callable[[Request], Awaitable[StreamResponse]]
 
@@ -35,32 +33,36 @@ class Clock:
         return self.now
 
 
-async def _set_cookie_fields(serve: Serve, app: Application, path: str = "/") -> list[str]:
-    async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
-        response = await client.get(path)
-        assert response.status_code == 200, response.text
-        return response.headers.get_list("Set-Cookie")
+async def _set_cookie_fields(
+    transom_client: TransomClient, app: Application, path: str = "/"
+) -> list[str]:
+    client = await transom_client(app)
+    response = await client.get(path)
+    assert response.status == 200, await response.text()
+    return response.headers.getall("Set-Cookie", [])
 
 
-def test_the_cookie_is_http_only_same_site_lax_for_the_whole_site(
-    serve: Serve, counter_app: CounterApp
+async def test_the_cookie_is_http_only_same_site_lax_for_the_whole_site(
+    transom_client: TransomClient, counter_app: CounterApp
 ) -> None:
-    fields = asyncio.run(_set_cookie_fields(serve, counter_app(SimpleCookieStorage())))
+    fields = await _set_cookie_fields(transom_client, counter_app(SimpleCookieStorage()))
 
     assert len(fields) == 1
     attributes = [part.strip() for part in fields[0].split(";")[1:]]
     assert attributes == ["Path=/", "HttpOnly", "SameSite=Lax"]
 
 
-def test_max_age_sets_max_age_and_expires(serve: Serve, counter_app: CounterApp) -> None:
-    fields = asyncio.run(_set_cookie_fields(serve, counter_app(SimpleCookieStorage(max_age=600))))
+async def test_max_age_sets_max_age_and_expires(
+    transom_client: TransomClient, counter_app: CounterApp
+) -> None:
+    fields = await _set_cookie_fields(transom_client, counter_app(SimpleCookieStorage(max_age=600)))
 
     assert "; Max-Age=600" in fields[0]
     assert "; Expires=" in fields[0]
 
 
-def test_the_cookie_is_secure_when_the_request_came_over_https(
-    serve: Serve, counter_app: CounterApp
+async def test_the_cookie_is_secure_when_the_request_came_over_https(
+    transom_client: TransomClient, counter_app: CounterApp
 ) -> None:
     authority = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -68,33 +70,33 @@ def test_the_cookie_is_secure_when_the_request_came_over_https(
     client_context = ssl.create_default_context()
     authority.configure_trust(client_context)
 
-    async def scenario() -> list[str]:
-        app = counter_app(SimpleCookieStorage())
-        async with (
-            serve(app, ssl_context=server_context) as url,
-            httpx.AsyncClient(base_url=url, verify=client_context) as client,
-        ):
-            response = await client.get("/")
-            return response.headers.get_list("Set-Cookie")
+    server = TestServer(counter_app(SimpleCookieStorage()))
+    await server.start_server(ssl=server_context)
+    client = await transom_client(server)
 
-    fields = asyncio.run(scenario())
+    response = await client.get("/", ssl=client_context)
+    fields = response.headers.getall("Set-Cookie", [])
+
+    assert server.scheme == "https"
 
     assert "; Secure" in fields[0]
 
 
-def test_secure_can_be_forced_for_tls_terminated_by_a_proxy(
-    serve: Serve, counter_app: CounterApp
+async def test_secure_can_be_forced_for_tls_terminated_by_a_proxy(
+    transom_client: TransomClient, counter_app: CounterApp
 ) -> None:
-    fields = asyncio.run(_set_cookie_fields(serve, counter_app(SimpleCookieStorage(secure=True))))
+    fields = await _set_cookie_fields(transom_client, counter_app(SimpleCookieStorage(secure=True)))
 
     assert "; Secure" in fields[0]
 
 
-def test_cookie_options_are_honoured(serve: Serve, counter_app: CounterApp) -> None:
+async def test_cookie_options_are_honoured(
+    transom_client: TransomClient, counter_app: CounterApp
+) -> None:
     storage = SimpleCookieStorage(
         cookie_name="sid", domain="example.com", path="/app", httponly=False, samesite="Strict"
     )
-    fields = asyncio.run(_set_cookie_fields(serve, counter_app(storage)))
+    fields = await _set_cookie_fields(transom_client, counter_app(storage))
 
     assert fields[0].startswith("sid=")
     assert "; Domain=example.com; Path=/app; SameSite=Strict" in fields[0]
@@ -109,7 +111,9 @@ def test_cookie_options_are_honoured(serve: Serve, counter_app: CounterApp) -> N
     )
 
 
-def test_a_session_too_large_for_a_cookie_names_redis_storage(serve: Serve) -> None:
+async def test_a_session_too_large_for_a_cookie_names_redis_storage(
+    transom_client: TransomClient,
+) -> None:
     caught: list[SessionTooLargeError] = []
 
     async def big(request: Request) -> Response:
@@ -129,16 +133,16 @@ def test_a_session_too_large_for_a_cookie_names_redis_storage(serve: Serve) -> N
     setup(app, SimpleCookieStorage())
     app.router.add_get("/", big)
 
-    async def scenario() -> int:
-        async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
-            return (await client.get("/")).status_code
+    client = await transom_client(app)
 
-    assert asyncio.run(scenario()) == 507
+    assert (await client.get("/")).status == 507
     assert "RedisStorage" in str(caught[0])
     assert caught[0].limit == MAX_COOKIE_SIZE
 
 
-def test_the_whole_set_cookie_value_counts_towards_the_limit(serve: Serve) -> None:
+async def test_the_whole_set_cookie_value_counts_towards_the_limit(
+    transom_client: TransomClient,
+) -> None:
     sizes: list[int] = []
 
     async def fill(request: Request) -> Response:
@@ -158,37 +162,32 @@ def test_the_whole_set_cookie_value_counts_towards_the_limit(serve: Serve) -> No
     setup(app, SimpleCookieStorage(max_age=3600, max_cookie_size=1000))
     app.router.add_get("/", fill)
 
-    async def scenario() -> list[int]:
-        async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
-            return [(await client.get(f"/?size={size}")).status_code for size in (100, 800)]
+    client = await transom_client(app)
 
-    assert asyncio.run(scenario()) == [200, 507]
+    assert [(await client.get(f"/?size={size}")).status for size in (100, 800)] == [200, 507]
     assert sizes[0] > 1000
 
 
-def test_an_expired_session_is_replaced_by_a_new_one(
-    serve: Serve, counter_app: CounterApp, caplog: pytest.LogCaptureFixture
+async def test_an_expired_session_is_replaced_by_a_new_one(
+    transom_client: TransomClient, counter_app: CounterApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = Clock()
 
-    async def scenario() -> list[str]:
-        storage = SimpleCookieStorage(max_age=60, clock=clock)
-        async with (
-            serve(counter_app(storage)) as url,
-            httpx.AsyncClient(base_url=url) as client,
-        ):
-            texts = [(await client.get("/")).text, (await client.get("/")).text]
-            clock.now += 61
-            texts.append((await client.get("/")).text)
-            return texts
+    client = await transom_client(counter_app(SimpleCookieStorage(max_age=60, clock=clock)))
 
     with caplog.at_level(logging.INFO, logger="transom.sessions"):
-        assert asyncio.run(scenario()) == ["1", "2", "1"]
+        texts = [await (await client.get("/")).text(), await (await client.get("/")).text()]
+        clock.now += 61
+        texts.append(await (await client.get("/")).text())
+
+    assert texts == ["1", "2", "1"]
 
     assert any("expired" in record.getMessage() for record in caplog.records)
 
 
-def test_a_session_can_live_longer_than_the_storage_default(serve: Serve) -> None:
+async def test_a_session_can_live_longer_than_the_storage_default(
+    transom_client: TransomClient,
+) -> None:
     clock = Clock()
 
     async def remember(request: Request) -> Response:
@@ -202,13 +201,11 @@ def test_a_session_can_live_longer_than_the_storage_default(serve: Serve) -> Non
     setup(app, SimpleCookieStorage(max_age=60, clock=clock))
     app.router.add_get("/", remember)
 
-    async def scenario() -> tuple[str, str]:
-        async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
-            response = await client.get("/?remember")
-            clock.now += 600
-            return response.headers["Set-Cookie"], (await client.get("/")).text
+    client = await transom_client(app)
 
-    field, user = asyncio.run(scenario())
+    field = (await client.get("/?remember")).headers["Set-Cookie"]
+    clock.now += 600
+    user = await (await client.get("/")).text()
 
     assert "Max-Age=3600" in field
     assert user == "ann"
@@ -259,19 +256,17 @@ class MemoryStorage(AbstractStorage):
         self.save_cookie(request, response, session.identity, max_age=session.max_age)
 
 
-def test_a_storage_can_be_written_against_the_abstract_interface(
-    serve: Serve, counter_app: CounterApp
+async def test_a_storage_can_be_written_against_the_abstract_interface(
+    transom_client: TransomClient, counter_app: CounterApp
 ) -> None:
     storage = MemoryStorage()
 
-    async def scenario() -> list[str]:
-        async with (
-            serve(counter_app(storage)) as url,
-            httpx.AsyncClient(base_url=url) as client,
-        ):
-            texts = [(await client.get("/")).text for _ in range(3)]
-            assert client.cookies.get("memory") in storage.data
-            return texts
+    client = await transom_client(counter_app(storage))
 
-    assert asyncio.run(scenario()) == ["1", "2", "3"]
+    texts = [await (await client.get("/")).text() for _ in range(3)]
+    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/")).get("memory")
+
+    assert texts == ["1", "2", "3"]
+    assert cookie is not None
+    assert cookie.value in storage.data
     assert len(storage.data) == 1
