@@ -380,3 +380,26 @@ def test_arbitrary_frames_only_raise_protocol_errors(
     if error is not None:
         assert error.close_code in (1002, 1007, 1009)
         assert connection.data_to_send()[:1] == b"\x88"
+
+
+def test_a_message_can_be_sent_uncompressed_when_deflate_was_agreed() -> None:
+    client, server = pair(extensions=[PerMessageDeflate()])
+    plain = server.send_text("a" * 100, compress=False)
+    # FIN + TEXT, RSV1 clear, and the payload as is.
+    assert plain[0] == 0x81
+    assert plain.endswith(b"a" * 100)
+    squeezed = server.send_text("a" * 100)
+    assert squeezed[0] == 0xC1
+    assert len(squeezed) < len(plain)
+    assert drain(client, plain + squeezed) == [TextMessage("a" * 100)] * 2
+
+
+def test_an_uncompressed_fragmented_message_stays_uncompressed_to_its_end() -> None:
+    client, server = pair(extensions=[PerMessageDeflate()])
+    first = server.send_bytes(b"x" * 50, final=False, compress=False)
+    # The flag is read on the first fragment only.
+    last = server.send_bytes(b"y" * 50, compress=True)
+    assert first[0] == 0x02
+    assert last[0] == 0x80
+    assert last.endswith(b"y" * 50)
+    assert drain(client, first + last) == [BytesMessage(b"x" * 50 + b"y" * 50)]

@@ -27,6 +27,8 @@ EXPECTED = {
     "Role",
     "TextFragment",
     "TextMessage",
+    "WSMessage",
+    "WSMsgType",
     "WebSocketConnection",
     "WebSocketProtocolError",
     "accept_key",

@@ -1,5 +1,7 @@
 """transom.web: an asyncio HTTP server core shaped like ``aiohttp.web``."""
 
+from transom.protocol.websocket import CloseCode as WSCloseCode
+from transom.protocol.websocket import WSMessage, WSMsgType
 from transom.web._access_log import AbstractAccessLogger, AccessLogger
 from transom.web._app_key import AppKey, NotAppKeyWarning
 from transom.web._application import Application
@@ -121,6 +123,7 @@ from transom.web._subapp_resources import (
     PrefixedSubAppResource,
 )
 from transom.web._views import View
+from transom.web._websocket import WebSocketReady, WebSocketResponse
 
 __all__ = [
     "AbstractAccessLogger",
@@ -228,6 +231,11 @@ __all__ = [
     "UrlDispatcher",
     "UrlMappingMatchInfo",
     "View",
+    "WSCloseCode",
+    "WSMessage",
+    "WSMsgType",
+    "WebSocketReady",
+    "WebSocketResponse",
     "compression_middleware",
     "delete",
     "get",

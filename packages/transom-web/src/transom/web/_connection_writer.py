@@ -47,6 +47,9 @@ class ProtocolSink:
     def connection_lost(self, exc: BaseException | None) -> None:
         """The connection is gone."""
 
+    def shutdown(self) -> None:
+        """The server is stopping: wind the connection down (it is closed later)."""
+
 
 class ConnectionWriter:
     """Writes one response through the connection's HTTP/1.1 state machine.

@@ -191,6 +191,11 @@ class ServerConnection(asyncio.Protocol):
         self._closing = True
         if self._request is None:
             self.close()
+        elif self._sink is not None:
+            # Sinks may be duck-typed: the hook is optional.
+            shutdown = getattr(self._sink, "shutdown", None)
+            if shutdown is not None:
+                shutdown()
 
     @property
     def write_paused(self) -> bool:

@@ -47,6 +47,7 @@ from transom.protocol.websocket._handshake import (
     server_handshake,
     validate_server_response,
 )
+from transom.protocol.websocket._messages import WSMessage, WSMsgType
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
@@ -71,6 +72,8 @@ __all__ = [
     "Role",
     "TextFragment",
     "TextMessage",
+    "WSMessage",
+    "WSMsgType",
     "WebSocketConnection",
     "WebSocketProtocolError",
     "accept_key",

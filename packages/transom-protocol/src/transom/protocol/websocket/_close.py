@@ -26,6 +26,8 @@ class CloseCode(IntEnum):
 
     ``NO_STATUS_RCVD``, ``ABNORMAL_CLOSURE`` and ``TLS_HANDSHAKE`` are
     reserved to describe what happened: they never appear in a Close frame.
+    ``OK`` and ``INVALID_TEXT`` are aliases under ``aiohttp.WSCloseCode``'s
+    names, so code ported from it keeps working.
     """
 
     NORMAL_CLOSURE = 1000
@@ -43,6 +45,8 @@ class CloseCode(IntEnum):
     TRY_AGAIN_LATER = 1013
     BAD_GATEWAY = 1014
     TLS_HANDSHAKE = 1015
+    OK = 1000
+    INVALID_TEXT = 1007
 
 
 #: A control frame's payload is at most 125 bytes (RFC 6455 §5.5) and the

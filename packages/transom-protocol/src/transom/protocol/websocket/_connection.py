@@ -137,6 +137,7 @@ class WebSocketConnection:
         "_message_size",
         "_outgoing",
         "_rsv1_allowed",
+        "_send_compressed",
         "_send_opcode",
         "_stream_fragments",
         "_text_parts",
@@ -196,6 +197,7 @@ class WebSocketConnection:
         self._utf8: Utf8Decoder | None = None
         # Sending side: the opcode of a fragmented message being sent.
         self._send_opcode = 0
+        self._send_compressed = False
         # Closing handshake.
         self._close_sent = False
         self._close_received = False
@@ -404,7 +406,7 @@ class WebSocketConnection:
         if self._closed:
             raise LocalProtocolError("cannot send on a closed connection")
 
-    def _send_data(self, opcode: int, payload: bytes, final: bool) -> bytes:
+    def _send_data(self, opcode: int, payload: bytes, final: bool, compress: bool) -> bytes:
         self._check_can_send()
         send_opcode = self._send_opcode
         rsv1 = False
@@ -412,21 +414,31 @@ class WebSocketConnection:
             if opcode != send_opcode:
                 raise LocalProtocolError("a fragmented message of another type is being sent")
             opcode = _CONTINUATION
-        compressor = self._compressor
-        if compressor is not None:
+            compressed = self._send_compressed
+        else:
+            compressed = self._compressor is not None and compress
             # RFC 7692 §6.1: RSV1 on the first frame of a compressed message.
-            rsv1 = not send_opcode
-            payload = compressor.compress(payload, final)
-        self._send_opcode = 0 if final else (send_opcode or opcode)
+            rsv1 = compressed
+        if compressed:
+            assert self._compressor is not None
+            payload = self._compressor.compress(payload, final)
+        if final:
+            self._send_opcode = 0
+        else:
+            self._send_opcode = send_opcode or opcode
+            self._send_compressed = compressed
         return self._frame(opcode, payload, final, rsv1)
 
-    def send_text(self, data: str, *, final: bool = True) -> bytes:
+    def send_text(self, data: str, *, final: bool = True, compress: bool = True) -> bytes:
         """Build a text message, or the next fragment of one.
 
         Args:
             data: The text (or this fragment's share of it).
             final: False to send a fragment and continue the message with
                 more ``send_text`` calls, the last one with ``final=True``.
+            compress: False to send this message uncompressed although
+                permessage-deflate was agreed (RFC 7692 §6: compression is
+                per message). Read on a message's first fragment only.
 
         Returns:
             The frame to write.
@@ -435,15 +447,18 @@ class WebSocketConnection:
             LocalProtocolError: A Close frame was already sent, or a binary
                 message is being sent in fragments.
         """
-        return self._send_data(_TEXT, data.encode("utf-8"), final)
+        return self._send_data(_TEXT, data.encode("utf-8"), final, compress)
 
-    def send_bytes(self, data: bytes | bytearray | memoryview, *, final: bool = True) -> bytes:
+    def send_bytes(
+        self, data: bytes | bytearray | memoryview, *, final: bool = True, compress: bool = True
+    ) -> bytes:
         """Build a binary message, or the next fragment of one.
 
         Args:
             data: The payload (or this fragment's share of it).
             final: False to send a fragment and continue the message with
                 more ``send_bytes`` calls, the last one with ``final=True``.
+            compress: As for :meth:`send_text`.
 
         Returns:
             The frame to write.
@@ -452,7 +467,7 @@ class WebSocketConnection:
             LocalProtocolError: A Close frame was already sent, or a text
                 message is being sent in fragments.
         """
-        return self._send_data(_BINARY, bytes(data), final)
+        return self._send_data(_BINARY, bytes(data), final, compress)
 
     def _send_control(self, opcode: int, payload: bytes) -> bytes:
         self._check_can_send()
