@@ -23,9 +23,18 @@ async def hello(request):
     return web.Response(text="hello")
 
 
+async def ws_echo(request):
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    async for msg in ws:
+        await ws.send_str(msg.data)
+    return ws
+
+
 def make_app():
     app = web.Application()
     app.router.add_get("/", hello)
+    app.router.add_get("/ws", ws_echo)
     return app
 """
 
@@ -270,3 +279,44 @@ def test_an_unknown_ini_value_is_a_usage_error(pytester: pytest.Pytester) -> Non
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*transom_leaks must be 'fail' or 'warn', not 'ignore'*"])
+
+
+def test_a_client_websocket_left_open_is_reported(pytester: pytest.Pytester) -> None:
+    _write(
+        pytester,
+        """
+        async def test_leaks_a_websocket():
+            server = TestServer(make_app())
+            await server.start_server()
+            session = ClientSession()
+            ws = await session.ws_connect(server.make_url("/ws"))
+            await ws.send_str("hi")
+            assert (await ws.receive()).data == "hi"
+
+        async def test_closes_its_websocket():
+            async with TestServer(make_app()) as server, ClientSession() as session:
+                async with session.ws_connect(server.make_url("/ws")) as ws:
+                    await ws.send_str("hi")
+                    assert (await ws.receive()).data == "hi"
+
+        async def test_test_client_closes_websockets_it_opened():
+            async with TestClient(TestServer(make_app())) as client:
+                ws = await client.ws_connect("/ws")
+                await ws.send_str("hi")
+                assert (await ws.receive()).data == "hi"
+        """,
+    )
+
+    result = _run(pytester)
+
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_leaks_a_websocket*"])
+    result.stdout.fnmatch_lines_random(
+        [
+            "  ClientWebSocketResponse created at test_sample.py:*"
+            " (in test_leaks_a_websocket), still open",
+            "  WebSocketResponse created at test_sample.py:* (in ws_echo), still open",
+            "  ClientSession created at test_sample.py:* (in test_leaks_a_websocket), still open",
+            "  TestServer created at test_sample.py:* (in test_leaks_a_websocket), still open",
+        ]
+    )

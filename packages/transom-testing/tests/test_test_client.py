@@ -3,7 +3,16 @@ import asyncio
 import pytest
 
 from transom.testing import RawTestServer, TestClient, TestServer
-from transom.web import Application, HTTPFound, Request, Response, StreamResponse, json_response
+from transom.web import (
+    Application,
+    HTTPFound,
+    Request,
+    Response,
+    StreamResponse,
+    WebSocketResponse,
+    WSMsgType,
+    json_response,
+)
 
 
 async def echo(request: Request) -> Response:
@@ -184,3 +193,35 @@ async def test_an_unread_response_is_released_after_many_read_ones() -> None:
 def test_needs_a_running_loop() -> None:
     with pytest.raises(RuntimeError, match="running event loop"):
         TestClient(TestServer(make_app()))
+
+
+async def ws_echo(request: Request) -> WebSocketResponse:
+    ws = WebSocketResponse()
+    await ws.prepare(request)
+    async for msg in ws:
+        if msg.type is WSMsgType.TEXT:
+            await ws.send_str(f"echo {msg.data} from {request.path_qs}")
+    return ws
+
+
+async def test_ws_connect_takes_a_path_on_the_server() -> None:
+    app = Application()
+    app.router.add_get("/ws", ws_echo)
+    async with TestClient(TestServer(app)) as client:
+        async with client.ws_connect("/ws?room=1") as ws:
+            await ws.send_str("hi")
+            assert await ws.receive_str() == "echo hi from /ws?room=1"
+        assert ws.closed
+        assert ws.close_code == 1000
+
+
+async def test_close_closes_websockets_left_open() -> None:
+    app = Application()
+    app.router.add_get("/ws", ws_echo)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    ws = await client.ws_connect("/ws", protocols=())
+    await ws.send_str("hi")
+    assert await ws.receive_str() == "echo hi from /ws"
+    await client.close()
+    assert ws.closed

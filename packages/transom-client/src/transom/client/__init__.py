@@ -44,6 +44,7 @@ from transom.client._errors import (
     SocketTimeoutError,
     TooManyRedirects,
     UnixClientConnectorError,
+    WSServerHandshakeError,
 )
 from transom.client._form_data import FormData
 from transom.client._request_context import RequestContextManager
@@ -78,6 +79,9 @@ from transom.client._tracing import (
     TraceRequestStartParams,
 )
 from transom.client._unix_connector import UnixConnector
+from transom.client._websocket import ClientWebSocketResponse, WSContextManager
+from transom.protocol.websocket import CloseCode as WSCloseCode
+from transom.protocol.websocket import WSMessage, WSMsgType
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -102,6 +106,7 @@ __all__ = [
     "ClientSSLError",
     "ClientSession",
     "ClientTimeout",
+    "ClientWebSocketResponse",
     "ConnectionKey",
     "ConnectionTimeoutError",
     "ContentTypeError",
@@ -146,4 +151,9 @@ __all__ = [
     "TraceRequestStartParams",
     "UnixClientConnectorError",
     "UnixConnector",
+    "WSCloseCode",
+    "WSContextManager",
+    "WSMessage",
+    "WSMsgType",
+    "WSServerHandshakeError",
 ]

@@ -105,6 +105,10 @@ class TooManyRedirects(ClientResponseError):
     """A redirect chain was longer than ``max_redirects``."""
 
 
+class WSServerHandshakeError(ClientResponseError):
+    """The server refused the WebSocket upgrade, or answered it wrongly."""
+
+
 class ClientHttpProxyError(ClientResponseError):
     """The proxy refused to open a tunnel (its answer to CONNECT was not 2xx)."""
 

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from transom.client._payload import Payload
     from transom.protocol.http1 import Request
 
-__all__ = ["ConnectionOwner", "PooledConnection"]
+__all__ = ["ConnectionOwner", "PooledConnection", "ProtocolSink"]
 
 _T = TypeVar("_T")
 _DONE = State.DONE
@@ -63,6 +63,14 @@ class ConnectionOwner(Protocol):
 
     def _release(self, connection: PooledConnection, reusable: bool) -> None: ...
     def _idle_lost(self, connection: PooledConnection) -> None: ...
+
+
+class ProtocolSink(Protocol):
+    """Receives a connection's bytes after a switch of protocols (101)."""
+
+    def data_received(self, data: bytes) -> None: ...
+    def eof_received(self) -> None: ...
+    def connection_lost(self, exc: BaseException | None) -> None: ...
 
 
 class _ResponseSettings:
@@ -116,7 +124,9 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         self._closed = False
         self._received_bytes = False
         self._settings: _ResponseSettings | None = None
-        self._head_waiter: asyncio.Future[tuple[Response, StreamReader]] | None = None
+        self._head_waiter: (
+            asyncio.Future[tuple[Response | InformationalResponse, StreamReader]] | None
+        ) = None
         self._continue_waiter: asyncio.Future[None] | None = None
         self._drain_waiter: asyncio.Future[None] | None = None
         self._stream: StreamReader | None = None
@@ -129,6 +139,8 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         self._deadline_handle: asyncio.TimerHandle | None = None
         self._deadline_waiter: asyncio.Future[Any] | None = None
         self._deadline = 0.0
+        # After a 101 answer: what receives the connection's bytes instead.
+        self._sink: ProtocolSink | None = None
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("in use" if self.checked_out else "idle")
@@ -158,11 +170,18 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         self.transport = cast("asyncio.Transport", transport)
 
     def data_received(self, data: bytes) -> None:
+        sink = self._sink
+        if sink is not None:
+            sink.data_received(data)
+            return
         self._received_bytes = True
         self._h1.receive_data(data)
         self._process()
 
     def eof_received(self) -> bool:
+        if self._sink is not None:
+            self._sink.eof_received()
+            return False
         self._h1.receive_eof()
         self._process()
         # Close our side too: a connection the server stopped sending on is
@@ -174,6 +193,11 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         if self._deadline_handle is not None:
             self._deadline_handle.cancel()
             self._deadline_handle = None
+        sink = self._sink
+        if sink is not None:
+            sink.connection_lost(exc)
+            self._give_back(reusable=False)
+            return
         if exc is None and self._h1.their_state is not State.CLOSED:
             self._h1.receive_eof()
             self._process()
@@ -282,6 +306,17 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         waiter.set_result((event, stream))
 
     def _on_informational(self, event: InformationalResponse) -> None:
+        if event.status_code == 101:
+            # The server switched protocols: the exchange ends with this head
+            # and the connection waits for switch_protocol().
+            head_waiter = self._head_waiter
+            if head_waiter is None or head_waiter.done():
+                self._close()
+                return
+            stream = StreamReader(self, self._loop, host=self.host)
+            stream.feed_eof()
+            head_waiter.set_result((event, stream))
+            return
         if event.status_code == 100:
             waiter = self._continue_waiter
             if waiter is not None and not waiter.done():
@@ -403,6 +438,29 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
             if self.transport is not None:
                 self.transport.close()
 
+    def switch_protocol(self, sink: ProtocolSink) -> None:
+        """After a 101 answer: give every later byte of the connection to ``sink``.
+
+        The connection stays checked out (it counts against the pool's
+        limits) until it closes; then it is given back, never to be reused.
+        Bytes that arrived with the 101 answer go to ``sink`` at once.
+
+        Raises:
+            RuntimeError: The last answer was not a 101.
+        """
+        if self._h1.our_state is not State.SWITCHED_PROTOCOL:
+            raise RuntimeError("switch protocols only after a 101 response")
+        self._sink = sink
+        self._settings = None
+        self._head_waiter = None
+        if self._reading_paused:
+            self.resume_reading()
+        data, eof = self._h1.trailing_data
+        if data:
+            sink.data_received(data)
+        if eof:
+            sink.eof_received()
+
     def close(self) -> None:
         """Close the connection now (it is not given back)."""
         self._close()
@@ -450,8 +508,8 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         decompress: bool = True,
         max_decompressed_size: int | None = DEFAULT_MAX_DECOMPRESSED_SIZE,
         high_water: int = DEFAULT_HIGH_WATER,
-    ) -> tuple[Response, StreamReader]:
-        """Send one request and wait for its response head.
+    ) -> tuple[Response | InformationalResponse, StreamReader]:
+        """Send one request and wait for its response head (a 101 ends the exchange too).
 
         Returns:
             The response head event and the stream its body flows into.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 import warnings
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Unpack, cast
 
@@ -49,7 +49,13 @@ from transom.client._stream import DEFAULT_HIGH_WATER
 from transom.client._tcp_connector import TCPConnector
 from transom.client._timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from transom.client._tracing import Trace, TraceConfig
+from transom.client._websocket import (
+    DEFAULT_WS_CLOSE_TIMEOUT,
+    WSContextManager,
+    open_websocket,
+)
 from transom.protocol.compression import DEFAULT_MAX_DECOMPRESSED_SIZE
+from transom.protocol.websocket import DEFAULT_MAX_MESSAGE_SIZE, PerMessageDeflate
 
 if TYPE_CHECKING:
     from transom.client._request_options import RequestOptions
@@ -62,6 +68,16 @@ _ONE_FRAME_PER_LINE = 8
 AUTHORIZATION = istr("Authorization")
 
 RaiseForStatus = bool | Callable[[ClientResponse], Awaitable[None]]
+
+
+_WS_SCHEMES = {"ws": "http", "wss": "https"}
+
+
+def _websocket_url(url: str | URL) -> str | URL:
+    """``ws://`` and ``wss://`` URLs travel as ``http://`` and ``https://`` (RFC 6455 §3)."""
+    parsed = URL(url)
+    scheme = _WS_SCHEMES.get(parsed.scheme)
+    return url if scheme is None else parsed.with_scheme(scheme)
 
 
 def _as_timeout(timeout: ClientTimeout | float | None) -> ClientTimeout:
@@ -287,6 +303,86 @@ class ClientSession:
             The response once its head arrived.
         """
         return RequestContextManager(self._request(method, url, **kwargs))
+
+    def ws_connect(
+        self,
+        url: str | URL,
+        *,
+        method: str = "GET",
+        protocols: Sequence[str] = (),
+        timeout: float = DEFAULT_WS_CLOSE_TIMEOUT,
+        receive_timeout: float | None = None,
+        autoclose: bool = True,
+        autoping: bool = True,
+        heartbeat: float | None = None,
+        auth: BasicAuth | None = None,
+        origin: str | None = None,
+        params: Params = None,
+        headers: Mapping[str, str] | None = None,
+        proxy: str | URL | None = None,
+        proxy_auth: BasicAuth | None = None,
+        proxy_headers: Mapping[str, str] | None = None,
+        ssl: SSLSetting = True,
+        server_hostname: str | None = None,
+        compress: int | bool | PerMessageDeflate = 0,
+        max_msg_size: int | None = DEFAULT_MAX_MESSAGE_SIZE,
+    ) -> WSContextManager:
+        """Open a WebSocket; ``await`` it or use it with ``async with`` (closed on exit).
+
+        Args:
+            url: A ``ws://``, ``wss://``, ``http://`` or ``https://`` URL.
+            method: The upgrade request's method.
+            protocols: Subprotocols to offer, most preferred first.
+            timeout: Seconds ``close()`` waits for the server's Close frame.
+            receive_timeout: Default timeout of ``receive()``.
+            autoclose: Answer the server's Close frame at once.
+            autoping: Answer pings and swallow pongs.
+            heartbeat: Seconds of silence after which a ping is sent; no
+                answer within half of it closes the WebSocket (1006).
+            auth: Credentials for the upgrade request.
+            origin: The ``Origin`` header.
+            params: Query parameters.
+            headers: Extra header fields for the upgrade request.
+            proxy: An HTTP proxy (tunnelled with CONNECT for ``wss://``).
+            proxy_auth: Credentials for the proxy.
+            proxy_headers: Header fields for the proxy.
+            ssl: The TLS setting, as for requests.
+            server_hostname: Overrides the TLS server name.
+            compress: Offer permessage-deflate: 0 (no), 15 or True (yes),
+                9-14 (yes, asking the server for that window size), or a
+                :class:`~transom.protocol.websocket.PerMessageDeflate`.
+            max_msg_size: Largest message accepted, after decompression; a
+                larger one closes with 1009. 0 or None: no limit.
+
+        Raises:
+            WSServerHandshakeError: The server did not accept the upgrade.
+        """
+        return WSContextManager(
+            open_websocket(
+                self._request,
+                _websocket_url(url),
+                method=method,
+                protocols=protocols,
+                compress=compress,
+                headers=headers,
+                origin=origin,
+                max_msg_size=max_msg_size,
+                heartbeat=heartbeat,
+                autoping=autoping,
+                autoclose=autoclose,
+                timeout=timeout,
+                receive_timeout=receive_timeout,
+                request_options={
+                    "params": params,
+                    "auth": auth,
+                    "proxy": proxy,
+                    "proxy_auth": proxy_auth,
+                    "proxy_headers": proxy_headers,
+                    "ssl": ssl,
+                    "server_hostname": server_hostname,
+                },
+            )
+        )
 
     def get(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
         """A GET request; see :meth:`request`."""

@@ -253,34 +253,27 @@ def format_leaks(leaks: Sequence[Leak], where: str, root: str | None = None) -> 
 
 def default_kinds() -> list[TrackedKind]:
     """The transom classes whose open instances count as leaks."""
-    import transom.client
-    import transom.web
-    from transom.client import BaseConnector, ClientResponse, ClientSession
+    from transom.client import (
+        BaseConnector,
+        ClientResponse,
+        ClientSession,
+        ClientWebSocketResponse,
+    )
     from transom.testing._servers import BaseTestServer
     from transom.testing._test_client import TestClient
-    from transom.web import BaseRunner
+    from transom.web import BaseRunner, WebSocketResponse
 
-    kinds = [
+    return [
         TrackedKind(ClientSession, lambda session: not session.closed, _close),
         TrackedKind(BaseConnector, lambda connector: not connector.closed, _close),
         TrackedKind(ClientResponse, lambda response: not response.closed, _release, anywhere=True),
         TrackedKind(TestClient, lambda client: not client.closed, _close),
         TrackedKind(BaseTestServer, lambda server: server.started and not server.closed, _close),
         TrackedKind(BaseRunner, lambda runner: runner.server is not None, _cleanup),
+        # A server's WebSocket once its handshake was answered.
+        TrackedKind(WebSocketResponse, lambda ws: ws.prepared and not ws.closed, _close),
+        TrackedKind(ClientWebSocketResponse, lambda ws: not ws.closed, _close, anywhere=True),
     ]
-    # WebSockets: a server's, once its handshake was answered, and a client's,
-    # which only transom.client makes.
-    server_ws = getattr(transom.web, "WebSocketResponse", None)
-    if isinstance(server_ws, type):
-        kinds.append(TrackedKind(server_ws, _ws_is_open, _close))
-    client_ws = getattr(transom.client, "ClientWebSocketResponse", None)
-    if isinstance(client_ws, type):
-        kinds.append(TrackedKind(client_ws, _ws_is_open, _close, anywhere=True))
-    return kinds
-
-
-def _ws_is_open(ws: Any) -> bool:
-    return bool(getattr(ws, "prepared", True)) and not ws.closed
 
 
 def _close(obj: Any) -> Awaitable[None] | None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Generator
 from typing import TYPE_CHECKING, Any, Self
 
-from transom.client import ClientSession, CookieJar, RequestContextManager
+from transom.client import (
+    ClientSession,
+    ClientWebSocketResponse,
+    CookieJar,
+    RequestContextManager,
+    WSContextManager,
+)
 from transom.testing._servers import BaseTestServer, TestServer
 
 if TYPE_CHECKING:
@@ -19,32 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["TestClient"]
 
 _PRUNE_AT = 64
-
-
-class _WebSocketContext:
-    """``await`` it for the WebSocket, or ``async with`` it to close the WebSocket on exit."""
-
-    __slots__ = ("_coro", "_ws")
-
-    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
-        self._coro = coro
-        self._ws: Any = None
-
-    def __await__(self) -> Generator[Any, None, Any]:
-        return self._coro.__await__()
-
-    async def __aenter__(self) -> Any:
-        self._ws = await self._coro
-        return self._ws
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._ws is not None:
-            await self._ws.close()
 
 
 class TestClient:
@@ -89,7 +68,7 @@ class TestClient:
         self._server = server
         self._session = ClientSession(cookie_jar=cookie_jar, **kwargs)
         self._responses: list[ClientResponse] = []
-        self._websockets: list[Any] = []
+        self._websockets: list[ClientWebSocketResponse] = []
         self._closed = False
 
     async def start_server(self) -> None:
@@ -195,15 +174,12 @@ class TestClient:
 
     # -- WebSocket -------------------------------------------------------------
 
-    async def _ws_connect(self, path: str | URL, **kwargs: Any) -> Any:
-        connect = getattr(self._session, "ws_connect", None)
-        if connect is None:
-            raise RuntimeError("the installed transom.client has no WebSocket support")
-        ws = await connect(self.make_url(path), **kwargs)
+    async def _ws_connect(self, path: str | URL, **kwargs: Any) -> ClientWebSocketResponse:
+        ws = await self._session.ws_connect(self.make_url(path), **kwargs)
         self._websockets.append(ws)
         return ws
 
-    def ws_connect(self, path: str | URL, **kwargs: Any) -> _WebSocketContext:
+    def ws_connect(self, path: str | URL, **kwargs: Any) -> WSContextManager:
         """Open a WebSocket to ``path`` on the server.
 
         Args:
@@ -214,7 +190,7 @@ class TestClient:
             Awaitable for the WebSocket, and usable with ``async with`` to
             close it on exit.
         """
-        return _WebSocketContext(self._ws_connect(path, **kwargs))
+        return WSContextManager(self._ws_connect(path, **kwargs))
 
     # -- lifetime --------------------------------------------------------------
 

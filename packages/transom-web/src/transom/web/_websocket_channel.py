@@ -1,7 +1,7 @@
-"""The asyncio side of a server WebSocket: bytes in from the connection, messages out.
+"""The asyncio side of a WebSocket: bytes in from the connection, messages out.
 
-After the 101 response, :class:`WebSocketChannel` is the connection's
-protocol sink. Received bytes are parsed at once, inside ``data_received``,
+After the 101 response, :class:`WebSocketChannel` receives the connection's
+bytes. Received bytes are parsed at once, inside ``data_received``,
 by a ``transom.protocol.websocket.WebSocketConnection``; the messages they
 hold go to the task waiting in :meth:`WebSocketChannel.receive`, or to a
 queue when none waits. No reader task runs: a message costs one wake-up of
@@ -33,7 +33,6 @@ from transom.protocol.websocket import (
     WSMessage,
     WSMsgType,
 )
-from transom.web._connection_writer import ProtocolSink
 
 if TYPE_CHECKING:
     from transom.protocol.websocket import WebSocketConnection
@@ -41,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["READ_HIGH_WATER", "WebSocketChannel"]
 
 #: Bytes of received, unread messages past which the socket is no longer
-#: read, so a peer cannot make the server hold more than this (plus one
+#: read, so a peer cannot make this side hold more than this (plus one
 #: message) for a handler that does not keep up.
 READ_HIGH_WATER: Final = 64 * 1024
 
@@ -55,20 +54,25 @@ _TEXT = WSMsgType.TEXT
 _BINARY = WSMsgType.BINARY
 
 
-class WebSocketChannel(ProtocolSink):
-    """One server WebSocket connection, driven by the server connection's callbacks.
+class WebSocketChannel:
+    """One WebSocket connection, driven by its transport's protocol callbacks.
 
     Args:
         loop: The running loop.
         transport: The connection's transport.
-        connection: The sans-I/O WebSocket state (server role).
+        connection: The sans-I/O WebSocket state.
         drain: Waits until the transport's write buffer has drained.
         write_paused: Tells whether the transport asked us to stop writing.
         autoping: Answer pings with pongs and keep both from the application.
         autoclose: Answer the peer's Close frame at once.
         heartbeat: Seconds of silence after which a ping is sent; no pong
             (or any other frame) within half that fails the connection.
-        close_timeout: Seconds :meth:`close` waits for the peer's Close frame.
+        close_timeout: Seconds :meth:`close` waits for the peer's Close frame,
+            and a client waits for the server to close the TCP connection
+            after the closing handshake.
+        client: Whether this is the client's end. The server closes the TCP
+            connection once the closing handshake is over; the client waits
+            for it to (RFC 6455 §7.1.1).
     """
 
     def __init__(
@@ -83,8 +87,11 @@ class WebSocketChannel(ProtocolSink):
         autoclose: bool,
         heartbeat: float | None,
         close_timeout: float,
+        client: bool = False,
     ) -> None:
         self._loop = loop
+        self._client = client
+        self._linger_handle: asyncio.TimerHandle | None = None
         self._transport: asyncio.Transport | None = transport
         self._conn = connection
         self._drain = drain
@@ -130,7 +137,7 @@ class WebSocketChannel(ProtocolSink):
         """What failed the connection, if anything did."""
         return self._exception
 
-    # -- bytes in (ProtocolSink) -------------------------------------------
+    # -- bytes in, from the protocol callbacks ----------------------------
 
     def data_received(self, data: bytes) -> None:
         self._heard = True
@@ -144,6 +151,9 @@ class WebSocketChannel(ProtocolSink):
     def connection_lost(self, exc: BaseException | None) -> None:
         self._transport = None
         self._cancel_heartbeat()
+        if self._linger_handle is not None:
+            self._linger_handle.cancel()
+            self._linger_handle = None
         if not self._closed:
             self._conn.receive_eof()
             self._process()
@@ -194,9 +204,9 @@ class WebSocketChannel(ProtocolSink):
         self._close_received = True
         if self._close_sent:
             # The answer to our Close frame: the handshake is complete and
-            # the server closes the TCP connection (RFC 6455 §7.1.1).
+            # the TCP connection ends (RFC 6455 §7.1.1).
             self._close_code = event.code
-            self._close_transport()
+            self._handshake_done()
             self._set_closed(None)
             return
         self._close_code = event.code
@@ -209,7 +219,7 @@ class WebSocketChannel(ProtocolSink):
         echo = CloseCode.NORMAL_CLOSURE if code == CloseCode.NO_STATUS_RCVD else code
         self._close_sent = True
         self._write(self._conn.send_close(echo))
-        self._close_transport()
+        self._handshake_done()
         self._set_closed(None)
 
     def _fail(self, exc: WebSocketProtocolError) -> None:
@@ -349,7 +359,7 @@ class WebSocketChannel(ProtocolSink):
             waiter.set_result(CLOSING_MESSAGE)
         if self._close_received:
             # Our frame answers the peer's: the handshake is complete.
-            self._close_transport()
+            self._handshake_done()
             self._set_closed(None)
             return True
         await self._wait_closed()
@@ -370,6 +380,14 @@ class WebSocketChannel(ProtocolSink):
             self._exception = TimeoutError("no Close frame from the peer in time")
             self._close_transport()
             self._set_closed(None)
+
+    def _handshake_done(self) -> None:
+        """Both Close frames went: end the TCP connection (RFC 6455 §7.1.1)."""
+        if not self._client:
+            self._close_transport()
+        elif self._transport is not None and self._linger_handle is None:
+            # The server closes first; a server that does not is cut off.
+            self._linger_handle = self._loop.call_later(self._close_timeout, self._close_transport)
 
     def _close_transport(self) -> None:
         transport = self._transport

@@ -1,0 +1,442 @@
+"""The asyncio side of a WebSocket: bytes in from the connection, messages out.
+
+After the 101 response, :class:`WebSocketChannel` receives the connection's
+bytes. Received bytes are parsed at once, inside ``data_received``,
+by a ``transom.protocol.websocket.WebSocketConnection``; the messages they
+hold go to the task waiting in :meth:`WebSocketChannel.receive`, or to a
+queue when none waits. No reader task runs: a message costs one wake-up of
+the receiving task. Frames are written whole, by one ``transport.write``
+each, so sends from several tasks never interleave.
+
+Policy decided here: answering pings (``autoping``), answering the peer's
+Close frame (``autoclose``), the heartbeat, the closing handshake's timeout,
+and pausing the socket while unread messages pile up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Final
+
+from transom.protocol.websocket import (
+    NEED_DATA,
+    BytesMessage,
+    CloseCode,
+    CloseReceived,
+    ConnectionClosed,
+    Ping,
+    Pong,
+    TextMessage,
+    WebSocketProtocolError,
+    WSMessage,
+    WSMsgType,
+)
+
+if TYPE_CHECKING:
+    from transom.protocol.websocket import WebSocketConnection
+
+__all__ = ["READ_HIGH_WATER", "WebSocketChannel"]
+
+#: Bytes of received, unread messages past which the socket is no longer
+#: read, so a peer cannot make this side hold more than this (plus one
+#: message) for a handler that does not keep up.
+READ_HIGH_WATER: Final = 64 * 1024
+
+CLOSING_MESSAGE: Final = WSMessage(WSMsgType.CLOSING, None, None)
+CLOSED_MESSAGE: Final = WSMessage(WSMsgType.CLOSED, None, None)
+# After the connection closed, receive() keeps answering CLOSED this many
+# times, then raises: a loop that ignores CLOSED would otherwise spin.
+_CLOSED_RECEIVES_ALLOWED: Final = 50
+
+_TEXT = WSMsgType.TEXT
+_BINARY = WSMsgType.BINARY
+
+
+class WebSocketChannel:
+    """One WebSocket connection, driven by its transport's protocol callbacks.
+
+    Args:
+        loop: The running loop.
+        transport: The connection's transport.
+        connection: The sans-I/O WebSocket state.
+        drain: Waits until the transport's write buffer has drained.
+        write_paused: Tells whether the transport asked us to stop writing.
+        autoping: Answer pings with pongs and keep both from the application.
+        autoclose: Answer the peer's Close frame at once.
+        heartbeat: Seconds of silence after which a ping is sent; no pong
+            (or any other frame) within half that fails the connection.
+        close_timeout: Seconds :meth:`close` waits for the peer's Close frame,
+            and a client waits for the server to close the TCP connection
+            after the closing handshake.
+        client: Whether this is the client's end. The server closes the TCP
+            connection once the closing handshake is over; the client waits
+            for it to (RFC 6455 §7.1.1).
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        transport: asyncio.Transport,
+        connection: WebSocketConnection,
+        *,
+        drain: Callable[[], Awaitable[None]],
+        write_paused: Callable[[], bool],
+        autoping: bool,
+        autoclose: bool,
+        heartbeat: float | None,
+        close_timeout: float,
+        client: bool = False,
+    ) -> None:
+        self._loop = loop
+        self._client = client
+        self._linger_handle: asyncio.TimerHandle | None = None
+        self._transport: asyncio.Transport | None = transport
+        self._conn = connection
+        self._drain = drain
+        self._write_paused = write_paused
+        self._autoping = autoping
+        self._autoclose = autoclose
+        self._heartbeat = heartbeat
+        self._close_timeout = close_timeout
+        self._queue: deque[WSMessage] = deque()
+        self._queued_size = 0
+        self._read_paused = False
+        self._waiter: asyncio.Future[WSMessage] | None = None
+        # Closing handshake: which Close frames went which way.
+        self._close_sent = False
+        self._close_received = False
+        self._closed = False
+        self._closed_waiter: asyncio.Future[None] | None = None
+        self._close_task: asyncio.Task[bool] | None = None
+        self._close_code: int | None = None
+        self._exception: BaseException | None = None
+        self._closed_receives = 0
+        # Heartbeat: one timer, and whether anything arrived since it was set.
+        self._heard = False
+        self._heartbeat_handle: asyncio.TimerHandle | None = None
+        self._pong_deadline: asyncio.TimerHandle | None = None
+        if heartbeat is not None:
+            self._heartbeat_handle = loop.call_later(heartbeat, self._on_heartbeat)
+
+    # -- state -------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """Whether a Close frame was sent or the connection is gone."""
+        return self._closed or self._close_sent
+
+    @property
+    def close_code(self) -> int | None:
+        """The close code once the connection is closing or closed."""
+        return self._close_code
+
+    @property
+    def exception(self) -> BaseException | None:
+        """What failed the connection, if anything did."""
+        return self._exception
+
+    # -- bytes in, from the protocol callbacks ----------------------------
+
+    def data_received(self, data: bytes) -> None:
+        self._heard = True
+        self._conn.receive_data(data)
+        self._process()
+
+    def eof_received(self) -> None:
+        self._conn.receive_eof()
+        self._process()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._transport = None
+        self._cancel_heartbeat()
+        if self._linger_handle is not None:
+            self._linger_handle.cancel()
+            self._linger_handle = None
+        if not self._closed:
+            self._conn.receive_eof()
+            self._process()
+        self._set_closed(None)
+
+    def shutdown(self) -> None:
+        """The server is stopping: close with 1001 (going away)."""
+        if not self._close_sent and not self._closed and self._close_task is None:
+            self._close_task = self._loop.create_task(self.close(code=CloseCode.GOING_AWAY))
+
+    def _process(self) -> None:
+        conn = self._conn
+        while True:
+            try:
+                event = conn.next_event()
+            except WebSocketProtocolError as exc:
+                self._fail(exc)
+                return
+            if event is NEED_DATA:
+                return
+            kind = type(event)
+            if kind is TextMessage:
+                if not self._close_sent:
+                    self._deliver(WSMessage(_TEXT, event.data, None))  # type: ignore[union-attr]
+            elif kind is BytesMessage:
+                if not self._close_sent:
+                    self._deliver(WSMessage(_BINARY, event.data, None))  # type: ignore[union-attr]
+            elif kind is Ping:
+                payload: bytes = event.payload  # type: ignore[union-attr]
+                if self._autoping:
+                    if not self._close_sent:
+                        self._write(conn.send_pong(payload))
+                else:
+                    self._deliver(WSMessage(WSMsgType.PING, payload, None))
+            elif kind is Pong:
+                self._on_pong()
+                if not self._autoping:
+                    self._deliver(WSMessage(WSMsgType.PONG, event.payload, None))  # type: ignore[union-attr]
+            elif kind is CloseReceived:
+                self._on_close_received(event)  # type: ignore[arg-type]
+            elif kind is ConnectionClosed:
+                if self._close_code is None:
+                    self._close_code = event.code  # type: ignore[union-attr]
+                self._set_closed(None)
+                return
+
+    def _on_close_received(self, event: CloseReceived) -> None:
+        self._close_received = True
+        if self._close_sent:
+            # The answer to our Close frame: the handshake is complete and
+            # the TCP connection ends (RFC 6455 §7.1.1).
+            self._close_code = event.code
+            self._handshake_done()
+            self._set_closed(None)
+            return
+        self._close_code = event.code
+        self._deliver(WSMessage(WSMsgType.CLOSE, event.code, event.reason))
+        if self._autoclose:
+            self._answer_close(event.code)
+
+    def _answer_close(self, code: int) -> None:
+        # Echo the peer's code (RFC 6455 §5.5.1); 1005 means it sent none.
+        echo = CloseCode.NORMAL_CLOSURE if code == CloseCode.NO_STATUS_RCVD else code
+        self._close_sent = True
+        self._write(self._conn.send_close(echo))
+        self._handshake_done()
+        self._set_closed(None)
+
+    def _fail(self, exc: WebSocketProtocolError) -> None:
+        self._exception = exc
+        self._close_code = exc.close_code
+        self._close_sent = True
+        self._write(self._conn.data_to_send())
+        self._close_transport()
+        self._deliver(WSMessage(WSMsgType.ERROR, exc, None))
+        self._set_closed(None)
+
+    def _set_closed(self, exc: BaseException | None) -> None:
+        """The connection is over: wake whoever waits, stop the heartbeat."""
+        if self._closed:
+            return
+        self._closed = True
+        self._cancel_heartbeat()
+        if self._close_code is None:
+            self._close_code = CloseCode.ABNORMAL_CLOSURE
+        if exc is not None and self._exception is None:
+            self._exception = exc
+        closed_waiter = self._closed_waiter
+        if closed_waiter is not None and not closed_waiter.done():
+            closed_waiter.set_result(None)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            self._waiter = None
+            waiter.set_result(CLOSED_MESSAGE)
+
+    def _deliver(self, message: WSMessage) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            self._waiter = None
+            waiter.set_result(message)
+            return
+        self._queue.append(message)
+        data = message.data
+        self._queued_size += len(data) if isinstance(data, str | bytes) else 1
+        if self._queued_size > READ_HIGH_WATER and not self._read_paused:
+            transport = self._transport
+            if transport is not None:
+                self._read_paused = True
+                transport.pause_reading()
+
+    # -- messages out to the application -------------------------------------
+
+    async def receive(self, timeout: float | None = None) -> WSMessage:  # noqa: ASYNC109
+        """The next message, or CLOSING/CLOSED/ERROR.
+
+        Raises:
+            RuntimeError: Another task is already waiting in ``receive()``,
+                or the connection closed long ago and CLOSED was ignored.
+            TimeoutError: Nothing arrived within ``timeout`` seconds.
+        """
+        if self._waiter is not None:
+            raise RuntimeError("Concurrent call to receive() is not allowed")
+        queue = self._queue
+        if queue:
+            message = queue.popleft()
+            self._dequeued(message)
+            return message
+        if self._closed:
+            self._closed_receives += 1
+            if self._closed_receives > _CLOSED_RECEIVES_ALLOWED:
+                raise RuntimeError("WebSocket connection is closed.")
+            return CLOSED_MESSAGE
+        if self._close_sent:
+            return CLOSING_MESSAGE
+        waiter: asyncio.Future[WSMessage] = self._loop.create_future()
+        self._waiter = waiter
+        try:
+            if timeout is None:
+                return await waiter
+            async with asyncio.timeout(timeout):
+                return await waiter
+        finally:
+            if self._waiter is waiter:
+                self._waiter = None
+
+    def _dequeued(self, message: WSMessage) -> None:
+        data = message.data
+        self._queued_size -= len(data) if isinstance(data, str | bytes) else 1
+        if self._read_paused and self._queued_size <= READ_HIGH_WATER // 4:
+            self._read_paused = False
+            transport = self._transport
+            if transport is not None and not transport.is_closing():
+                transport.resume_reading()
+
+    # -- frames out ------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        transport = self._transport
+        if transport is not None and data:
+            transport.write(data)
+
+    def _check_open(self) -> None:
+        if self._close_sent or self._closed or self._transport is None:
+            raise ConnectionResetError("Cannot write to closing transport")
+
+    async def send_frame(self, frame: bytes) -> None:
+        """Write one whole frame built by the connection, then wait if the peer is slow."""
+        transport = self._transport
+        if transport is None:
+            raise ConnectionResetError("Cannot write to closing transport")
+        transport.write(frame)
+        if self._write_paused():
+            await self._drain()
+
+    async def send_text(self, data: str, compress: bool) -> None:
+        self._check_open()
+        await self.send_frame(self._conn.send_text(data, compress=compress))
+
+    async def send_bytes(self, data: bytes, compress: bool) -> None:
+        self._check_open()
+        await self.send_frame(self._conn.send_bytes(data, compress=compress))
+
+    async def ping(self, payload: bytes) -> None:
+        self._check_open()
+        await self.send_frame(self._conn.send_ping(payload))
+
+    async def pong(self, payload: bytes) -> None:
+        self._check_open()
+        await self.send_frame(self._conn.send_pong(payload))
+
+    async def close(self, *, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> bool:
+        """Run the closing handshake; see ``WebSocketResponse.close``."""
+        if self._close_sent or self._closed:
+            await self._wait_closed()
+            return False
+        self._close_sent = True
+        self._close_code = code
+        self._write(self._conn.send_close(code, reason))
+        # A task blocked in receive() learns that the socket is closing.
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            self._waiter = None
+            waiter.set_result(CLOSING_MESSAGE)
+        if self._close_received:
+            # Our frame answers the peer's: the handshake is complete.
+            self._handshake_done()
+            self._set_closed(None)
+            return True
+        await self._wait_closed()
+        return True
+
+    async def _wait_closed(self) -> None:
+        """Wait for the peer's Close frame or the end of the connection, for a while."""
+        if self._closed:
+            return
+        waiter = self._closed_waiter
+        if waiter is None:
+            waiter = self._closed_waiter = self._loop.create_future()
+        try:
+            async with asyncio.timeout(self._close_timeout):
+                await asyncio.shield(waiter)
+        except TimeoutError:
+            self._close_code = CloseCode.ABNORMAL_CLOSURE
+            self._exception = TimeoutError("no Close frame from the peer in time")
+            self._close_transport()
+            self._set_closed(None)
+
+    def _handshake_done(self) -> None:
+        """Both Close frames went: end the TCP connection (RFC 6455 §7.1.1)."""
+        if not self._client:
+            self._close_transport()
+        elif self._transport is not None and self._linger_handle is None:
+            # The server closes first; a server that does not is cut off.
+            self._linger_handle = self._loop.call_later(self._close_timeout, self._close_transport)
+
+    def _close_transport(self) -> None:
+        transport = self._transport
+        if transport is not None:
+            transport.close()
+
+    # -- heartbeat ---------------------------------------------------------------
+
+    def _cancel_heartbeat(self) -> None:
+        for handle in (self._heartbeat_handle, self._pong_deadline):
+            if handle is not None:
+                handle.cancel()
+        self._heartbeat_handle = self._pong_deadline = None
+
+    def _on_heartbeat(self) -> None:
+        heartbeat = self._heartbeat
+        assert heartbeat is not None
+        if self._closed or self._close_sent:
+            return
+        if self._heard:
+            # Something arrived since the last tick: the peer is alive.
+            self._rearm()
+            return
+        self._write(self._conn.send_ping(b""))
+        self._pong_deadline = self._loop.call_later(heartbeat / 2, self._on_pong_deadline)
+
+    def _on_pong(self) -> None:
+        deadline = self._pong_deadline
+        if deadline is not None:
+            deadline.cancel()
+            self._pong_deadline = None
+            self._rearm()
+
+    def _on_pong_deadline(self) -> None:
+        self._pong_deadline = None
+        if self._heard:
+            # Frames arrived, just not the pong: still alive.
+            self._rearm()
+            return
+        self._close_code = CloseCode.ABNORMAL_CLOSURE
+        heartbeat = self._heartbeat
+        exc = TimeoutError(f"no PONG received after {heartbeat} seconds")
+        self._exception = exc
+        self._close_sent = True
+        self._close_transport()
+        self._deliver(WSMessage(WSMsgType.ERROR, exc, None))
+        self._set_closed(None)
+
+    def _rearm(self) -> None:
+        assert self._heartbeat is not None
+        self._heard = False
+        self._heartbeat_handle = self._loop.call_later(self._heartbeat, self._on_heartbeat)
