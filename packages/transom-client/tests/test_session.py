@@ -19,6 +19,7 @@ from transom.client import (
     ContentTypeError,
     InvalidUrlClientError,
     NonHttpUrlClientError,
+    NoRunningLoopError,
     TCPConnector,
     TooManyRedirects,
 )
@@ -448,10 +449,13 @@ def test_unclosed_session_warns_with_where_it_was_created() -> None:
 
 
 def test_session_created_outside_a_running_loop_explains_the_fix() -> None:
-    with pytest.raises(RuntimeError, match="cleanup_ctx"):
+    with pytest.raises(NoRunningLoopError, match="cleanup_ctx") as info:
         ClientSession()
-    with pytest.raises(RuntimeError, match="running event loop"):
+    assert info.value.what == "ClientSession"
+    assert isinstance(info.value, RuntimeError)
+    with pytest.raises(NoRunningLoopError, match="running event loop") as info:
         TCPConnector()
+    assert info.value.what == "TCPConnector"
 
 
 def test_changing_session_headers_applies_to_later_requests(web_server: Server) -> None:

@@ -314,7 +314,7 @@ def test_a_client_object_made_at_import_fails_collection_with_the_fix(
     result.stdout.fnmatch_lines(
         [
             "*ERROR collecting test_sample.py*",
-            f"*RuntimeError: {what} must be created inside a running event loop*",
+            f"*NoRunningLoopError: {what} must be created inside a running event loop*",
             f"transom: a {what} is made when this module is imported, before any",
             "*Each test runs on a fresh event loop*",
             "    async def session():",

@@ -47,6 +47,7 @@ from transom.client._errors import (
     WSServerHandshakeError,
 )
 from transom.client._form_data import FormData
+from transom.client._loop import NoRunningLoopError
 from transom.client._request_context import RequestContextManager
 from transom.client._request_info import RequestInfo
 from transom.client._resolver import (
@@ -120,6 +121,7 @@ __all__ = [
     "InvalidURL",
     "InvalidUrlClientError",
     "InvalidUrlRedirectClientError",
+    "NoRunningLoopError",
     "NonHttpUrlClientError",
     "NonHttpUrlRedirectClientError",
     "RedirectClientError",

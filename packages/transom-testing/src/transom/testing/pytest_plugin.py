@@ -72,9 +72,9 @@ _RUNNER = pytest.StashKey[asyncio.Runner]()
 _RUNNER_FIXTURE = "_transom_runner"
 _LEAK_MODES = ("fail", "warn")
 _LEAK_MODE = pytest.StashKey[str]()
-# The start of what transom.client raises when a session or connector is made
-# with no running loop, as at a test module's import.
-_NO_LOOP_ERROR = re.compile(r"RuntimeError: (\w+) must be created inside a running event loop")
+# How the traceback of transom.client.NoRunningLoopError starts: a session or
+# connector made with no running loop, as at a test module's import.
+_NO_LOOP_ERROR = re.compile(r"NoRunningLoopError: (\w+) must be created inside a running")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
