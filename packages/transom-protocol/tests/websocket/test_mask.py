@@ -21,7 +21,7 @@ def payload_of(length: int) -> bytes:
 
 # Lengths around the switch between the two masking strategies and around
 # the 4-byte period of the key.
-LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 125, 126, 1023, 1024, 1025, 1027, 65535, 65536, 70001]
+LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 125, 126, 127, 128, 1023, 1024, 1025, 1027, 65535, 65536, 70001]
 
 
 @pytest.mark.parametrize("length", LENGTHS)
@@ -59,3 +59,15 @@ def test_each_client_frame_asks_for_a_fresh_key() -> None:
 def test_server_frames_are_not_masked() -> None:
     server = WebSocketConnection(Role.SERVER)
     assert server.send_bytes(b"abc") == b"\x82\x03abc"
+
+
+def test_every_length_across_the_strategy_boundaries_round_trips() -> None:
+    client = WebSocketConnection(Role.CLIENT, mask_key_factory=lambda _: KEY)
+    server = WebSocketConnection(Role.SERVER)
+    for length in range(1100):
+        payload = payload_of(length)
+        frame = client.send_bytes(payload)
+        header = len(frame) - 4 - length
+        assert frame[header + 4 :] == xor(payload, KEY), length
+        server.receive_data(frame)
+        assert server.next_event() == BytesMessage(payload), length

@@ -71,6 +71,8 @@ class ProtocolSink(Protocol):
     def data_received(self, data: bytes) -> None: ...
     def eof_received(self) -> None: ...
     def connection_lost(self, exc: BaseException | None) -> None: ...
+    def pause_writing(self) -> None: ...
+    def resume_writing(self) -> None: ...
 
 
 class _ResponseSettings:
@@ -216,9 +218,13 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
 
     def pause_writing(self) -> None:
         self._write_paused = True
+        if self._sink is not None:
+            self._sink.pause_writing()
 
     def resume_writing(self) -> None:
         self._write_paused = False
+        if self._sink is not None:
+            self._sink.resume_writing()
         waiter = self._drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)

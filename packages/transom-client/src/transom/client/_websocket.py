@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from transom.client._pooled_connection import PooledConnection
     from transom.client._response import ClientResponse
 
+# What ends ``async for``; data messages are told apart first, by identity.
+_TEXT = WSMsgType.TEXT
+_BINARY = WSMsgType.BINARY
+_END_OF_ITERATION = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED})
+
 __all__ = [
     "DEFAULT_WS_CLOSE_TIMEOUT",
     "ClientWebSocketResponse",
@@ -181,10 +186,11 @@ class ClientWebSocketResponse:
         return self
 
     async def __anext__(self) -> WSMessage:
-        message = await self.receive()
-        if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
-            raise StopAsyncIteration
-        return message
+        message = await self._channel.receive(self._receive_timeout)
+        kind = message.type
+        if kind is _TEXT or kind is _BINARY or kind not in _END_OF_ITERATION:
+            return message
+        raise StopAsyncIteration
 
     # -- sending -----------------------------------------------------------------
 
@@ -197,7 +203,9 @@ class ClientWebSocketResponse:
         """
         if not isinstance(data, str):
             raise TypeError(f"data argument must be str ({type(data)!r})")
-        await self._channel.send_text(data, compress is None or bool(compress))
+        channel = self._channel
+        if channel.write_text(data, compress is None or bool(compress)):
+            await channel.drain()
 
     async def send_bytes(
         self, data: bytes | bytearray | memoryview, compress: bool | None = None
@@ -210,7 +218,9 @@ class ClientWebSocketResponse:
         """
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        await self._channel.send_bytes(bytes(data), compress is None or bool(compress))
+        channel = self._channel
+        if channel.write_bytes(bytes(data), compress is None or bool(compress)):
+            await channel.drain()
 
     async def send_json(
         self,
@@ -224,11 +234,15 @@ class ClientWebSocketResponse:
 
     async def ping(self, message: bytes = b"") -> None:
         """Send a ping (at most 125 bytes)."""
-        await self._channel.ping(bytes(message))
+        channel = self._channel
+        if channel.write_ping(bytes(message)):
+            await channel.drain()
 
     async def pong(self, message: bytes = b"") -> None:
         """Send an unsolicited pong (at most 125 bytes)."""
-        await self._channel.pong(bytes(message))
+        channel = self._channel
+        if channel.write_pong(bytes(message)):
+            await channel.drain()
 
     async def close(
         self, *, code: int = CloseCode.NORMAL_CLOSURE, message: bytes | str = b""
@@ -343,8 +357,6 @@ async def open_websocket(
         WebSocketConnection(
             Role.CLIENT, max_message_size=max_msg_size or None, extensions=result.extensions
         ),
-        drain=connection._drain,
-        write_paused=lambda: connection._write_paused,
         autoping=autoping,
         autoclose=autoclose,
         heartbeat=heartbeat,
@@ -352,6 +364,8 @@ async def open_websocket(
         client=True,
     )
     connection.switch_protocol(channel)
+    if connection._write_paused:
+        channel.pause_writing()
     return ClientWebSocketResponse(
         response, channel, result.subprotocol, bool(result.extensions), receive_timeout
     )

@@ -50,6 +50,12 @@ class ProtocolSink:
     def shutdown(self) -> None:
         """The server is stopping: wind the connection down (it is closed later)."""
 
+    def pause_writing(self) -> None:
+        """The transport's write buffer went over its high-water mark."""
+
+    def resume_writing(self) -> None:
+        """The transport's write buffer drained below its low-water mark."""
+
 
 class ConnectionWriter:
     """Writes one response through the connection's HTTP/1.1 state machine.

@@ -164,13 +164,23 @@ class ServerConnection(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self._write_paused = True
+        self._tell_sink("pause_writing")
 
     def resume_writing(self) -> None:
         self._write_paused = False
+        self._tell_sink("resume_writing")
         waiters, self._drain_waiters = self._drain_waiters, []
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
+
+    def _tell_sink(self, name: str) -> None:
+        # Sinks may be duck-typed: flow-control hooks are optional.
+        sink = self._sink
+        if sink is not None:
+            hook = getattr(sink, name, None)
+            if hook is not None:
+                hook()
 
     # -- control from the server and the writer ---------------------------------
 
@@ -191,11 +201,8 @@ class ServerConnection(asyncio.Protocol):
         self._closing = True
         if self._request is None:
             self.close()
-        elif self._sink is not None:
-            # Sinks may be duck-typed: the hook is optional.
-            shutdown = getattr(self._sink, "shutdown", None)
-            if shutdown is not None:
-                shutdown()
+        else:
+            self._tell_sink("shutdown")
 
     @property
     def write_paused(self) -> bool:

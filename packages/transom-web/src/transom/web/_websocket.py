@@ -31,6 +31,11 @@ from transom.web._websocket_channel import WebSocketChannel
 if TYPE_CHECKING:
     from transom.web._request import BaseRequest
 
+# What ends ``async for``; data messages are told apart first, by identity.
+_TEXT = WSMsgType.TEXT
+_BINARY = WSMsgType.BINARY
+_END_OF_ITERATION = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED})
+
 __all__ = ["DEFAULT_CLOSE_TIMEOUT", "WebSocketReady", "WebSocketResponse"]
 
 #: Seconds :meth:`WebSocketResponse.close` waits for the peer's Close frame
@@ -178,8 +183,6 @@ class WebSocketResponse(StreamResponse):
             asyncio.get_running_loop(),
             transport,  # type: ignore[arg-type]
             connection,
-            drain=writer.drain,
-            write_paused=lambda: writer.paused,
             autoping=self._autoping,
             autoclose=self._autoclose,
             heartbeat=self._heartbeat,
@@ -187,6 +190,8 @@ class WebSocketResponse(StreamResponse):
         )
         self._channel = channel
         switch(channel)
+        if writer.paused:
+            channel.pause_writing()
 
     def _live(self) -> WebSocketChannel:
         channel = self._channel
@@ -288,10 +293,11 @@ class WebSocketResponse(StreamResponse):
         return self
 
     async def __anext__(self) -> WSMessage:
-        message = await self.receive()
-        if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
-            raise StopAsyncIteration
-        return message
+        message = await self._live().receive(self._receive_timeout)
+        kind = message.type
+        if kind is _TEXT or kind is _BINARY or kind not in _END_OF_ITERATION:
+            return message
+        raise StopAsyncIteration
 
     # -- sending -----------------------------------------------------------------
 
@@ -308,7 +314,9 @@ class WebSocketResponse(StreamResponse):
         """
         if not isinstance(data, str):
             raise TypeError(f"data argument must be str ({type(data)!r})")
-        await self._live().send_text(data, compress is None or bool(compress))
+        channel = self._live()
+        if channel.write_text(data, compress is None or bool(compress)):
+            await channel.drain()
 
     async def send_bytes(
         self, data: bytes | bytearray | memoryview, compress: bool | None = None
@@ -321,7 +329,9 @@ class WebSocketResponse(StreamResponse):
         """
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        await self._live().send_bytes(bytes(data), compress is None or bool(compress))
+        channel = self._live()
+        if channel.write_bytes(bytes(data), compress is None or bool(compress)):
+            await channel.drain()
 
     async def send_json(
         self,
@@ -335,11 +345,15 @@ class WebSocketResponse(StreamResponse):
 
     async def ping(self, message: bytes = b"") -> None:
         """Send a ping (at most 125 bytes)."""
-        await self._live().ping(bytes(message))
+        channel = self._live()
+        if channel.write_ping(bytes(message)):
+            await channel.drain()
 
     async def pong(self, message: bytes = b"") -> None:
         """Send an unsolicited pong (at most 125 bytes)."""
-        await self._live().pong(bytes(message))
+        channel = self._live()
+        if channel.write_pong(bytes(message)):
+            await channel.drain()
 
     async def close(
         self, *, code: int = CloseCode.NORMAL_CLOSURE, message: bytes | str = b""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final
 
 from transom.protocol.websocket import (
@@ -52,6 +51,9 @@ _CLOSED_RECEIVES_ALLOWED: Final = 50
 
 _TEXT = WSMsgType.TEXT
 _BINARY = WSMsgType.BINARY
+# Builds a WSMessage from a (type, data, extra) tuple without the Python-level
+# __new__ of NamedTuple: a per-message cost on the hot path.
+_new_tuple = tuple.__new__
 
 
 class WebSocketChannel:
@@ -61,8 +63,6 @@ class WebSocketChannel:
         loop: The running loop.
         transport: The connection's transport.
         connection: The sans-I/O WebSocket state.
-        drain: Waits until the transport's write buffer has drained.
-        write_paused: Tells whether the transport asked us to stop writing.
         autoping: Answer pings with pongs and keep both from the application.
         autoclose: Answer the peer's Close frame at once.
         heartbeat: Seconds of silence after which a ping is sent; no pong
@@ -81,8 +81,6 @@ class WebSocketChannel:
         transport: asyncio.Transport,
         connection: WebSocketConnection,
         *,
-        drain: Callable[[], Awaitable[None]],
-        write_paused: Callable[[], bool],
         autoping: bool,
         autoclose: bool,
         heartbeat: float | None,
@@ -94,8 +92,9 @@ class WebSocketChannel:
         self._linger_handle: asyncio.TimerHandle | None = None
         self._transport: asyncio.Transport | None = transport
         self._conn = connection
-        self._drain = drain
-        self._write_paused = write_paused
+        # Flow control of writes, forwarded by the transport's protocol.
+        self._write_paused = False
+        self._drain_waiters: list[asyncio.Future[None]] = []
         self._autoping = autoping
         self._autoclose = autoclose
         self._heartbeat = heartbeat
@@ -151,6 +150,10 @@ class WebSocketChannel:
     def connection_lost(self, exc: BaseException | None) -> None:
         self._transport = None
         self._cancel_heartbeat()
+        waiters, self._drain_waiters = self._drain_waiters, []
+        for drain_waiter in waiters:
+            if not drain_waiter.done():
+                drain_waiter.set_exception(ConnectionResetError("the connection was lost"))
         if self._linger_handle is not None:
             self._linger_handle.cancel()
             self._linger_handle = None
@@ -158,6 +161,18 @@ class WebSocketChannel:
             self._conn.receive_eof()
             self._process()
         self._set_closed(None)
+
+    def pause_writing(self) -> None:
+        """The transport's write buffer went over its high-water mark."""
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        """The transport's write buffer drained below its low-water mark."""
+        self._write_paused = False
+        waiters, self._drain_waiters = self._drain_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def shutdown(self) -> None:
         """The server is stopping: close with 1001 (going away)."""
@@ -177,10 +192,10 @@ class WebSocketChannel:
             kind = type(event)
             if kind is TextMessage:
                 if not self._close_sent:
-                    self._deliver(WSMessage(_TEXT, event.data, None))  # type: ignore[union-attr]
+                    self._deliver(_new_tuple(WSMessage, (_TEXT, event.data, None)))  # type: ignore[union-attr]
             elif kind is BytesMessage:
                 if not self._close_sent:
-                    self._deliver(WSMessage(_BINARY, event.data, None))  # type: ignore[union-attr]
+                    self._deliver(_new_tuple(WSMessage, (_BINARY, event.data, None)))  # type: ignore[union-attr]
             elif kind is Ping:
                 payload: bytes = event.payload  # type: ignore[union-attr]
                 if self._autoping:
@@ -315,34 +330,45 @@ class WebSocketChannel:
         if transport is not None and data:
             transport.write(data)
 
-    def _check_open(self) -> None:
-        if self._close_sent or self._closed or self._transport is None:
-            raise ConnectionResetError("Cannot write to closing transport")
-
-    async def send_frame(self, frame: bytes) -> None:
-        """Write one whole frame built by the connection, then wait if the peer is slow."""
+    def _live_transport(self) -> asyncio.Transport:
         transport = self._transport
-        if transport is None:
+        if transport is None or self._close_sent or self._closed:
             raise ConnectionResetError("Cannot write to closing transport")
-        transport.write(frame)
-        if self._write_paused():
-            await self._drain()
+        return transport
 
-    async def send_text(self, data: str, compress: bool) -> None:
-        self._check_open()
-        await self.send_frame(self._conn.send_text(data, compress=compress))
+    # Each write_* method writes one whole frame and tells whether the caller
+    # should await drain() (the peer reads slower than we write). They are
+    # plain functions so a send costs no extra coroutine.
 
-    async def send_bytes(self, data: bytes, compress: bool) -> None:
-        self._check_open()
-        await self.send_frame(self._conn.send_bytes(data, compress=compress))
+    def write_text(self, data: str, compress: bool) -> bool:
+        self._live_transport().write(self._conn.send_text(data, compress=compress))
+        return self._write_paused
 
-    async def ping(self, payload: bytes) -> None:
-        self._check_open()
-        await self.send_frame(self._conn.send_ping(payload))
+    def write_bytes(self, data: bytes, compress: bool) -> bool:
+        self._live_transport().write(self._conn.send_bytes(data, compress=compress))
+        return self._write_paused
 
-    async def pong(self, payload: bytes) -> None:
-        self._check_open()
-        await self.send_frame(self._conn.send_pong(payload))
+    def write_ping(self, payload: bytes) -> bool:
+        self._live_transport().write(self._conn.send_ping(payload))
+        return self._write_paused
+
+    def write_pong(self, payload: bytes) -> bool:
+        self._live_transport().write(self._conn.send_pong(payload))
+        return self._write_paused
+
+    async def drain(self) -> None:
+        """Wait until the transport's write buffer drained below its low-water mark.
+
+        Raises:
+            ConnectionResetError: The connection is lost.
+        """
+        if not self._write_paused:
+            return
+        if self._transport is None:
+            raise ConnectionResetError("the connection was lost")
+        waiter = self._loop.create_future()
+        self._drain_waiters.append(waiter)
+        await waiter
 
     async def close(self, *, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> bool:
         """Run the closing handshake; see ``WebSocketResponse.close``."""

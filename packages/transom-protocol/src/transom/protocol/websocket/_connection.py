@@ -136,6 +136,7 @@ class WebSocketConnection:
         "_message_opcode",
         "_message_size",
         "_outgoing",
+        "_plain_sends",
         "_rsv1_allowed",
         "_send_compressed",
         "_send_opcode",
@@ -177,6 +178,9 @@ class WebSocketConnection:
         # to do and no fragment to deliver.
         self._whole_frames = self._decompressor is None and not stream_fragments
         self._masked = not client
+        # Server frames of an uncompressed connection need no mask and no
+        # compressor: short whole messages are built inline (see send_text).
+        self._plain_sends = not client and self._compressor is None
         self._rsv1_allowed = self._decompressor is not None
         # The largest data frame payload the next frame may carry: what is
         # left of the message size limit, or, with compression, the most a
@@ -264,6 +268,9 @@ class WebSocketConnection:
         """
         if self._error is not None:
             raise self._error
+        if not self._buffer and not self._eof:
+            # Nothing buffered: the common answer after each event.
+            return NEED_DATA
         try:
             while not self._close_received:
                 frame = read_frame(
@@ -447,7 +454,16 @@ class WebSocketConnection:
             LocalProtocolError: A Close frame was already sent, or a binary
                 message is being sent in fragments.
         """
-        return self._send_data(_TEXT, data.encode("utf-8"), final, compress)
+        payload = data.encode("utf-8")
+        if (
+            self._plain_sends
+            and final
+            and len(payload) < 126
+            and not (self._send_opcode or self._close_sent or self._closed)
+        ):
+            # The most common frame: FIN + TEXT and a one-byte length.
+            return bytes((0x81, len(payload))) + payload
+        return self._send_data(_TEXT, payload, final, compress)
 
     def send_bytes(
         self, data: bytes | bytearray | memoryview, *, final: bool = True, compress: bool = True
