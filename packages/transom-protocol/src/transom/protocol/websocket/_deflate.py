@@ -24,9 +24,12 @@ __all__ = [
     "deflate_bound",
 ]
 
-#: zlib level used for outgoing messages: 6 is zlib's default balance
-#: between speed and ratio.
-COMPRESSION_LEVEL = 6
+#: zlib level used for outgoing messages. WebSocket messages are sent one at
+#: a time as the application produces them, so the compressor's time adds
+#: to every message's latency: level 1 compresses about five times faster
+#: than zlib's default of 6, for output about a third larger on text
+#: (aiohttp makes the same choice).
+COMPRESSION_LEVEL = 1
 
 _FLUSH_TAIL = b"\x00\x00\xff\xff"
 
