@@ -6,7 +6,10 @@ versions:
 
 - ``tests(package=...)``: one distribution with only its declared dependencies
   and its ``test`` dependency group, so an undeclared import fails here.
-- ``integration``: the root ``tests/`` with every distribution installed.
+- ``integration``: the root ``tests/`` with every distribution installed,
+  except ``tests/autobahn``.
+- ``autobahn``: the Autobahn WebSocket compliance cases (kosoku) against
+  transom.web's server and transom.client's client, in ``tests/autobahn``.
 - ``lint``, ``typecheck``, ``layout``, ``wheels``, ``docs``: as named.
 - ``bench``: the benchmarks in ``benchmarks/``, side by side with other
   projects; not part of the default run.
@@ -32,6 +35,7 @@ nox.options.sessions = [
     "wheels",
     "tests",
     "integration",
+    "autobahn",
 ]
 nox.options.error_on_external_run = True
 nox.needs_version = ">=2024.10.9"
@@ -72,7 +76,14 @@ def tests(session: nox.Session, package: str) -> None:
 def integration(session: nox.Session) -> None:
     """Run the cross-package tests in ``tests/`` with every distribution installed."""
     _sync(session, "--all-packages", "--group", "integration")
-    _pytest(session, "tests")
+    _pytest(session, "tests", "--ignore=tests/autobahn")
+
+
+@nox.session
+def autobahn(session: nox.Session) -> None:
+    """Run the Autobahn WebSocket cases against transom's server and client: 15 to 20 minutes."""
+    _sync(session, "--all-packages", "--all-extras", "--group", "autobahn")
+    _pytest(session, "tests/autobahn")
 
 
 @nox.session

@@ -842,3 +842,18 @@ def test_post_is_not_a_websocket_upgrade(serve: Serve) -> None:
     response = conn.read_response()
     assert response.status == 405
     conn.close()
+
+
+def test_a_message_before_a_protocol_error_is_still_answered(
+    serve: Serve, raw_clients: list[RawWebSocket]
+) -> None:
+    server = serve(app_with(echo))
+    raw = RawWebSocket(server)
+    raw_clients.append(raw)
+    # A valid message and a broken frame (reserved opcode) in one segment.
+    raw.send(raw.conn.send_text("before the error") + b"\x83\x80\x00\x00\x00\x00")
+    events = list(raw.events())
+    assert type(events[0]).__name__ == "TextMessage"
+    assert events[0].data == "before the error"  # type: ignore[union-attr]
+    assert isinstance(events[1], CloseReceived)
+    assert events[1].code == 1002

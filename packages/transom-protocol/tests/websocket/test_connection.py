@@ -403,3 +403,16 @@ def test_an_uncompressed_fragmented_message_stays_uncompressed_to_its_end() -> N
     assert last[0] == 0x80
     assert last.endswith(b"y" * 50)
     assert drain(client, first + last) == [BytesMessage(b"x" * 50 + b"y" * 50)]
+
+
+def test_buffered_size_counts_bytes_not_parsed_yet() -> None:
+    client, server = pair()
+    frames = client.send_text("one") + client.send_text("two")
+    server.receive_data(frames[:-1])
+    assert server.buffered_size == len(frames) - 1
+    assert server.next_event() == TextMessage("one")
+    assert server.buffered_size == len(frames) - 1 - len(client.send_text("one"))
+    assert server.next_event() is NEED_DATA
+    server.receive_data(frames[-1:])
+    assert server.next_event() == TextMessage("two")
+    assert server.buffered_size == 0

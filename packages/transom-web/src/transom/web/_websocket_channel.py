@@ -100,6 +100,7 @@ class WebSocketChannel:
         self._heartbeat = heartbeat
         self._close_timeout = close_timeout
         self._queue: deque[WSMessage] = deque()
+        self._processing_deferred = False
         self._queued_size = 0
         self._read_paused = False
         self._waiter: asyncio.Future[WSMessage] | None = None
@@ -190,12 +191,17 @@ class WebSocketChannel:
             if event is NEED_DATA:
                 return
             kind = type(event)
-            if kind is TextMessage:
-                if not self._close_sent:
-                    self._deliver(_new_tuple(WSMessage, (_TEXT, event.data, None)))  # type: ignore[union-attr]
-            elif kind is BytesMessage:
-                if not self._close_sent:
-                    self._deliver(_new_tuple(WSMessage, (_BINARY, event.data, None)))  # type: ignore[union-attr]
+            if kind is TextMessage or kind is BytesMessage:
+                if self._close_sent:
+                    continue
+                message_type = _TEXT if kind is TextMessage else _BINARY
+                woke = self._deliver(_new_tuple(WSMessage, (message_type, event.data, None)))  # type: ignore[union-attr]
+                if woke and conn.buffered_size:
+                    # Let the woken reader answer this message before the
+                    # rest is parsed: a protocol error further on would
+                    # otherwise close the connection before the answer left.
+                    self._defer_processing()
+                    return
             elif kind is Ping:
                 payload: bytes = event.payload  # type: ignore[union-attr]
                 if self._autoping:
@@ -214,6 +220,16 @@ class WebSocketChannel:
                     self._close_code = event.code  # type: ignore[union-attr]
                 self._set_closed(None)
                 return
+
+    def _defer_processing(self) -> None:
+        if not self._processing_deferred:
+            self._processing_deferred = True
+            self._loop.call_soon(self._resume_processing)
+
+    def _resume_processing(self) -> None:
+        self._processing_deferred = False
+        if not self._closed:
+            self._process()
 
     def _on_close_received(self, event: CloseReceived) -> None:
         self._close_received = True
@@ -264,12 +280,13 @@ class WebSocketChannel:
             self._waiter = None
             waiter.set_result(CLOSED_MESSAGE)
 
-    def _deliver(self, message: WSMessage) -> None:
+    def _deliver(self, message: WSMessage) -> bool:
+        """Hand ``message`` to the waiting reader (True) or queue it (False)."""
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             self._waiter = None
             waiter.set_result(message)
-            return
+            return True
         self._queue.append(message)
         data = message.data
         self._queued_size += len(data) if isinstance(data, str | bytes) else 1
@@ -278,6 +295,7 @@ class WebSocketChannel:
             if transport is not None:
                 self._read_paused = True
                 transport.pause_reading()
+        return False
 
     # -- messages out to the application -------------------------------------
 

@@ -236,6 +236,11 @@ class WebSocketConnection:
         """The reason that goes with :attr:`close_code` (empty when none)."""
         return self._close_reason
 
+    @property
+    def buffered_size(self) -> int:
+        """Received bytes not parsed into events yet."""
+        return len(self._buffer)
+
     # -- receiving ---------------------------------------------------------
 
     def receive_data(self, data: bytes) -> None:
