@@ -36,6 +36,9 @@ from transom.client._timeouts import ClientTimeout
 if TYPE_CHECKING:
     from transom.client._tracing import Trace
 
+# Loop turns close() gives aborted transports to report their end.
+_CLOSE_TURNS = 8
+
 __all__ = ["BaseConnector"]
 
 _Waiter = asyncio.Future[PooledConnection | None]
@@ -364,8 +367,12 @@ class BaseConnector:
             if not waiter.done():
                 waiter.set_exception(ClientConnectionError("Connector is closed"))
         for connection in connections:
-            connection.close()
+            connection.shut()
         # Let the transports run their close callbacks (connection_lost) now,
-        # so no socket outlives the connector.
-        if connections:
+        # so no socket outlives the connector. A closed or aborted transport
+        # reports within a loop turn or two (TLS over a proxy tunnel takes
+        # one more layer); the wait is bounded in turns, never in time.
+        for _ in range(_CLOSE_TURNS):
+            if all(connection.lost for connection in connections):
+                break
             await asyncio.sleep(0)

@@ -141,6 +141,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         self._deadline_handle: asyncio.TimerHandle | None = None
         self._deadline_waiter: asyncio.Future[Any] | None = None
         self._deadline = 0.0
+        self._lost = False
         # After a 101 answer: what receives the connection's bytes instead.
         self._sink: ProtocolSink | None = None
 
@@ -192,6 +193,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
+        self._lost = True
         if self._deadline_handle is not None:
             self._deadline_handle.cancel()
             self._deadline_handle = None
@@ -471,6 +473,27 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         """Close the connection now (it is not given back)."""
         self._close()
         self._fail(ServerDisconnectedError(f"Connection to {self.host} closed"))
+
+    def shut(self) -> None:
+        """Close the connection for good, as the whole pool closes.
+
+        A TLS transport is aborted: its ``close()`` would wait (up to 30 s)
+        for the peer's close_notify before letting the socket go, and
+        nothing is left to wait for it. A plain one is closed as usual.
+        """
+        transport = self.transport
+        if (
+            transport is not None
+            and not self._lost
+            and transport.get_extra_info("ssl_object") is not None
+        ):
+            transport.abort()
+        self.close()
+
+    @property
+    def lost(self) -> bool:
+        """Whether the transport reported the connection gone (its socket is closed)."""
+        return self._lost
 
     def abandon(self, stream: StreamReader) -> None:
         """Close the connection if ``stream`` is its unfinished current response."""
