@@ -47,8 +47,8 @@ def apply_mask(payload: bytes | bytearray, key: bytes | bytearray) -> bytes:
     """
     length = len(payload)
     if length < _SMALL:
-        repeated = int.from_bytes(key, "little") * _REPEAT[length]
-        masked = (int.from_bytes(payload, "little") ^ repeated) & _LOW[length]
+        key_repeated = int.from_bytes(key, "little") * _REPEAT[length]
+        masked = (int.from_bytes(payload, "little") ^ key_repeated) & _LOW[length]
         return masked.to_bytes(length, "little")
     if length < _TRANSLATE_THRESHOLD:
         repeated = (key * ((length >> 2) + 1))[:length]
