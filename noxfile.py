@@ -41,11 +41,19 @@ nox.options.error_on_external_run = True
 nox.needs_version = ">=2024.10.9"
 
 
-def _pytest(session: nox.Session, *paths: str) -> None:
+def _pytest(
+    session: nox.Session, *paths: str, suffix: str = "", env: dict[str, str] | None = None
+) -> None:
     """Run pytest, leaving a JUnit report that ``tools/summarize_tests.py`` adds up."""
-    report = ROOT / "build" / "test-results" / f"{session.name}.xml"
+    report = ROOT / "build" / "test-results" / f"{session.name}{suffix}.xml"
     session.run(
-        "pytest", *paths, "-p", "no:cacheprovider", f"--junitxml={report}", *session.posargs
+        "pytest",
+        *paths,
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={report}",
+        *session.posargs,
+        env=env,
     )
 
 
@@ -70,6 +78,16 @@ def tests(session: nox.Session, package: str) -> None:
         session.skip(f"{package} has no tests yet")
     _sync(session, "--package", package, "--group", "test", "--all-extras")
     _pytest(session, f"packages/{package}/tests")
+    if package == "transom-protocol":
+        # Again without the compiled scanners, so the pure-Python path they
+        # stand in for meets every vector too.
+        _pytest(
+            session,
+            f"packages/{package}/tests/http1",
+            f"packages/{package}/tests/test_speedups.py",
+            suffix="-pure",
+            env={"TRANSOM_NO_EXTENSIONS": "1"},
+        )
 
 
 @nox.session

@@ -22,10 +22,6 @@ from transom.protocol.http1._events import (
     parsed_end_of_message,
 )
 from transom.protocol.http1._framing import (
-    CONNECTION,
-    CONTENT_LENGTH,
-    EXPECT,
-    TRANSFER_ENCODING,
     Body,
     connection_options,
     expects_continue,
@@ -34,7 +30,15 @@ from transom.protocol.http1._framing import (
     response_body,
     switch_proposal,
 )
-from transom.protocol.http1._head import HeadProgress, parse_request_head, parse_response_head
+from transom.protocol.http1._head import (
+    FIELD_CONNECTION,
+    FIELD_CONTENT_LENGTH,
+    FIELD_EXPECT,
+    FIELD_TRANSFER_ENCODING,
+    HeadProgress,
+    parse_request_head,
+    parse_response_head,
+)
 from transom.protocol.http1._limits import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_CHUNK_LINE_SIZE,
@@ -57,6 +61,8 @@ _NONE = Body.NONE
 _LENGTH = Body.LENGTH
 _CHUNKED = Body.CHUNKED
 _UNTIL_CLOSE = Body.UNTIL_CLOSE
+# A request with either field has a body to frame (RFC 9112 §6.3).
+_FRAMED = FIELD_CONTENT_LENGTH | FIELD_TRANSFER_ENCODING
 
 
 class Connection:
@@ -254,34 +260,33 @@ class Connection:
             end = buf.find(b"\r\n\r\n", max(progress.checked - 2, 0))
         if end < 0:
             return self._wait_for_head()
-        size = end + 4
-        if size == len(buf):
-            # The usual case: the buffer holds this head and nothing more.
-            text = buf.decode("latin-1")
-            buf.clear()
-        else:
-            text = buf[:size].decode("latin-1")
-            del buf[:size]
         self._progress = None
-        if self._server:
-            request = parse_request_head(
-                text,
+        try:
+            if self._server:
+                request, flags = parse_request_head(
+                    buf,
+                    end + 2,
+                    self._max_request_line_size,
+                    self._max_header_count,
+                    self._max_header_block_size,
+                )
+                self._start_request(request, flags)
+                return request
+            response = parse_response_head(
+                buf,
                 end + 2,
                 self._max_request_line_size,
                 self._max_header_count,
                 self._max_header_block_size,
             )
-            self._start_request(request)
-            return request
-        response = parse_response_head(
-            text,
-            end + 2,
-            self._max_request_line_size,
-            self._max_header_count,
-            self._max_header_block_size,
-        )
-        self._start_response(response)
-        return response
+            self._start_response(response)
+            return response
+        finally:
+            if end + 4 == len(buf):
+                # The usual case: the buffer held this head and nothing more.
+                buf.clear()
+            else:
+                del buf[: end + 4]
 
     def _wait_for_head(self) -> Event | NoEvent:
         buf = self._buf
@@ -303,16 +308,16 @@ class Connection:
             )
         return NEED_DATA
 
-    def _start_request(self, request: Request) -> None:
+    def _start_request(self, request: Request, flags: int) -> None:
         version = request.http_version
         headers = request.headers
         self._their_version = version
         self._request_method = request.method
-        if TRANSFER_ENCODING in headers or CONTENT_LENGTH in headers:
+        if flags & _FRAMED:
             body, length = request_body(request, self._max_body_size)
         else:
             body, length = _NONE, 0  # RFC 9112 §6.3 rule 6
-        if CONNECTION in headers:
+        if flags & FIELD_CONNECTION:
             options = connection_options(headers)
             keep = keep_alive(options, version)
             proposal = switch_proposal(request.method, headers, options, version)
@@ -325,7 +330,7 @@ class Connection:
         if body is not _NONE:
             if body is _CHUNKED:
                 self._chunked = self._new_chunked_reader()
-            self._waiting_100 = EXPECT in headers and expects_continue(request)
+            self._waiting_100 = bool(flags & FIELD_EXPECT) and expects_continue(request)
 
     def _start_response(self, response: Response | InformationalResponse) -> None:
         state = self._state

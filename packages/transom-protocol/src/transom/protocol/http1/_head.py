@@ -1,9 +1,11 @@
 """Parse a message head (start line and field lines) into an event.
 
-The fast path takes a complete head, decoded from latin-1 in one call, and
-checks it with one regular expression per start line and one ``findall`` for
-all field lines. Only when that fails does the slow path walk the lines to
-name the rule that was broken. A head that is still arriving is checked line
+The fast path takes a complete head and splits it with the compiled scanner of
+``transom.protocol._speedups`` when that is built, or else decodes it from
+latin-1 in one call and checks it with one regular expression per start line
+and one ``findall`` for all field lines. Both accept exactly the same heads.
+Only when they refuse one does the slow path walk the lines to name the rule
+that was broken. A head that is still arriving is checked line
 by line as it grows, so malformed input is
 refused without waiting for the blank line that ends it (:class:`HeadProgress`).
 
@@ -15,10 +17,12 @@ disagree on it can be made to disagree on where a message ends.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from multidict import CIMultiDict
 
 from transom.protocol._errors import RemoteProtocolError
+from transom.protocol._extensions import EXTENSIONS_ALLOWED
 from transom.protocol.http1 import _abnf
 from transom.protocol.http1._events import (
     InformationalResponse,
@@ -27,9 +31,20 @@ from transom.protocol.http1._events import (
     parsed_request,
     parsed_status,
 )
-from transom.protocol.http1._framing import HOST, parse_content_length
+from transom.protocol.http1._framing import (
+    CONNECTION,
+    CONTENT_LENGTH,
+    EXPECT,
+    HOST,
+    TRANSFER_ENCODING,
+    parse_content_length,
+)
 
 __all__ = [
+    "FIELD_CONNECTION",
+    "FIELD_CONTENT_LENGTH",
+    "FIELD_EXPECT",
+    "FIELD_TRANSFER_ENCODING",
     "HeadProgress",
     "parse_fields",
     "parse_request_head",
@@ -41,6 +56,29 @@ _VERSIONS = {"1.1": (1, 1), "1.0": (1, 0)}
 # Capped, so a client sending random names cannot grow it without bound.
 _VALID_HOSTS: set[str] = set()
 _MAX_VALID_HOSTS = 256
+# Which framing fields a request head holds, as bits (the values of _speedups.c).
+FIELD_HOST = 1
+FIELD_HOST_REPEATED = 2
+FIELD_CONTENT_LENGTH = 4
+FIELD_TRANSFER_ENCODING = 8
+FIELD_CONNECTION = 16
+FIELD_EXPECT = 32
+
+_ScanRequest = Callable[
+    [bytes | bytearray, int],
+    tuple[str, str, str, list[tuple[str, str]], int, int, str | None] | None,
+]
+_ScanResponse = Callable[
+    [bytes | bytearray, int], tuple[str, int, str, list[tuple[str, str]], int, int] | None
+]
+_scan_request: _ScanRequest | None = None
+_scan_response: _ScanResponse | None = None
+if EXTENSIONS_ALLOWED:  # pragma: no branch
+    try:
+        from transom.protocol._speedups import scan_request as _scan_request
+        from transom.protocol._speedups import scan_response as _scan_response
+    except ImportError:  # pragma: no cover - built without a C compiler
+        pass
 _FIELD_LINES_findall = _abnf.FIELD_LINES.findall
 _REQUEST_LINE_match = _abnf.REQUEST_LINE.match
 _STATUS_LINE_match = _abnf.STATUS_LINE.match
@@ -54,78 +92,149 @@ _NAME_THEN_WHITESPACE = re.compile(
 
 
 def parse_request_head(
-    text: str, stop: int, max_line_size: int, max_count: int, max_block_size: int
-) -> Request:
+    head: bytes | bytearray, stop: int, max_line_size: int, max_count: int, max_block_size: int
+) -> tuple[Request, int]:
     """Parse a complete request head.
 
     Args:
-        text: The head decoded as latin-1, starting with the request line.
-        stop: Where the head ends in ``text``: just after the CRLF of the last
+        head: The head's bytes, starting with the request line.
+        stop: Where the head ends in ``head``: just after the CRLF of the last
             field line (the blank line and anything after are not looked at).
         max_line_size: Longest request line, CRLF included (414 past it).
         max_count: Most field lines (431 past it).
         max_block_size: Most bytes of field lines (431 past it).
 
+    Returns:
+        The request, and which of the fields that decide its framing it holds
+        (``FIELD_*`` bits), so the caller need not look them up.
+
     Raises:
         RemoteProtocolError: with the status a server should answer.
     """
-    match = _REQUEST_LINE_match(text, 0, stop)
+    scanned = None if _scan_request is None else _scan_request(head, stop)
+    if scanned is None:
+        scanned = _split_request(head, stop, max_line_size)
+    method, target, version_text, pairs, start, flags, host = scanned
+    version = _check_request_line(method, target, version_text, start, max_line_size)
+    if len(pairs) > max_count:
+        raise RemoteProtocolError("Too many header fields", status_code=431)
+    if stop - start > max_block_size:
+        raise RemoteProtocolError("Header section too large", status_code=431)
+    # RFC 9112 §3.2: exactly one valid Host in HTTP/1.1, at most one before.
+    if host is None:
+        if version == (1, 1):
+            raise RemoteProtocolError("Missing Host header", status_code=400)
+    elif flags & FIELD_HOST_REPEATED:
+        raise RemoteProtocolError("More than one Host header", status_code=400)
+    elif host not in _VALID_HOSTS:
+        _check_host(host)
+    return parsed_request(method, target, CIMultiDict(pairs), version), flags
+
+
+def _split_request(
+    head: bytes | bytearray, stop: int, max_line_size: int
+) -> tuple[str, str, str, list[tuple[str, str]], int, int, str | None]:
+    """Split a request head as the compiled scanner does, or raise naming what is wrong."""
+    text = head[:stop].decode("latin-1")
+    match = _REQUEST_LINE_match(text)
     if match is None:
-        raise _start_line_error(text[:stop], True, max_line_size)
+        raise _start_line_error(text, True, max_line_size)
     start = match.end()
-    if start > max_line_size:
-        raise RemoteProtocolError("Request line too long", status_code=414)
     method, target, version_text = match.groups()
+    pairs = _FIELD_LINES_findall(text, start - 1)
+    if len(pairs) != text.count("\n", start - 1, stop - 1):
+        # What is wrong with the request line is reported first.
+        _check_request_line(method, target, version_text, start, max_line_size)
+        raise _field_error(text[start:], first=True)
+    flags, host = _framing_flags(pairs)
+    return method, target, version_text, pairs, start, flags, host
+
+
+def _framing_flags(pairs: list[tuple[str, str]]) -> tuple[int, str | None]:
+    """The ``FIELD_*`` bits of the framing fields in ``pairs``, and the last Host value."""
+    flags = 0
+    host = None
+    for name, value in pairs:
+        flag = _FRAMING_FLAGS.get(name.lower(), 0)
+        if flag == FIELD_HOST:
+            flags |= FIELD_HOST_REPEATED if host is not None else 0
+            host = value
+        flags |= flag
+    return flags, host
+
+
+_FRAMING_FLAGS = {
+    HOST.lower(): FIELD_HOST,
+    CONTENT_LENGTH.lower(): FIELD_CONTENT_LENGTH,
+    TRANSFER_ENCODING.lower(): FIELD_TRANSFER_ENCODING,
+    CONNECTION.lower(): FIELD_CONNECTION,
+    EXPECT.lower(): FIELD_EXPECT,
+}
+
+
+def _check_request_line(
+    method: str, target: str, version_text: str, line_end: int, max_line_size: int
+) -> tuple[int, int]:
+    """Check a well-formed request line's length, version and target; return the version."""
+    if line_end > max_line_size:
+        raise RemoteProtocolError("Request line too long", status_code=414)
     version = _VERSIONS.get(version_text)
     if version is None:
         raise RemoteProtocolError("HTTP version not supported", status_code=505)
     if target[0] != "/" or method == "CONNECT":
         _check_target_form(method, target)
-    # parse_fields(), inlined on the server's hot path.
-    pairs = _FIELD_LINES_findall(text, start - 1, stop)
-    if len(pairs) != text.count("\n", start - 1, stop - 1):
-        raise _field_error(text[start:stop], first=True)
-    if len(pairs) > max_count:
-        raise RemoteProtocolError("Too many header fields", status_code=431)
-    if stop - start > max_block_size:
-        raise RemoteProtocolError("Header section too large", status_code=431)
-    headers = CIMultiDict(pairs)
-    # RFC 9112 §3.2: exactly one valid Host in HTTP/1.1, at most one before.
-    hosts = headers.getall(HOST, None)
-    if hosts is None:
-        if version == (1, 1):
-            raise RemoteProtocolError("Missing Host header", status_code=400)
-    elif len(hosts) > 1:
-        raise RemoteProtocolError("More than one Host header", status_code=400)
-    elif hosts[0] not in _VALID_HOSTS:
-        _check_host(hosts[0])
-    return parsed_request(method, target, headers, version)
+    return version
 
 
 def parse_response_head(
-    text: str, stop: int, max_line_size: int, max_count: int, max_block_size: int
+    head: bytes | bytearray, stop: int, max_line_size: int, max_count: int, max_block_size: int
 ) -> Response | InformationalResponse:
     """Parse a complete response head; 1xx gives an :class:`InformationalResponse`.
 
     Arguments as for :func:`parse_request_head`, with the status line in place
     of the request line.
     """
-    match = _STATUS_LINE_match(text, 0, stop)
+    scanned = None if _scan_response is None else _scan_response(head, stop)
+    if scanned is None:
+        scanned = _split_response(head, stop, max_line_size)
+    version_text, status, reason, pairs, start, _ = scanned
+    version = _check_status_line(version_text, status, start, max_line_size)
+    headers = _checked_fields(pairs, stop - start, max_count, max_block_size)
+    cls = InformationalResponse if status < 200 else Response
+    return parsed_status(cls, status, reason, headers, version)
+
+
+def _split_response(
+    head: bytes | bytearray, stop: int, max_line_size: int
+) -> tuple[str, int, str, list[tuple[str, str]], int, int]:
+    """Split a response head as the compiled scanner does, or raise naming what is wrong."""
+    text = head[:stop].decode("latin-1")
+    match = _STATUS_LINE_match(text)
     if match is None:
-        raise _start_line_error(text[:stop], False, max_line_size)
+        raise _start_line_error(text, False, max_line_size)
     start = match.end()
-    if start > max_line_size:
-        raise RemoteProtocolError("Status line too long", status_code=414)
     version_text, status_text, reason = match.groups()
+    status = int(status_text)
+    pairs = _FIELD_LINES_findall(text, start - 1)
+    if len(pairs) != text.count("\n", start - 1, stop - 1):
+        # What is wrong with the status line is reported first.
+        _check_status_line(version_text, status, start, max_line_size)
+        raise _field_error(text[start:], first=True)
+    return version_text, status, reason or "", pairs, start, _framing_flags(pairs)[0]
+
+
+def _check_status_line(
+    version_text: str, status: int, line_end: int, max_line_size: int
+) -> tuple[int, int]:
+    """Check a well-formed status line's length, version and code; return the version."""
+    if line_end > max_line_size:
+        raise RemoteProtocolError("Status line too long", status_code=414)
     version = _VERSIONS.get(version_text)
     if version is None:
         raise RemoteProtocolError("HTTP version not supported", status_code=505)
-    status = int(status_text)
     if status < 100:
         raise RemoteProtocolError("Invalid status code", status_code=400)
-    headers = parse_fields(text, start, stop, max_count, max_block_size)
-    cls = InformationalResponse if status < 200 else Response
-    return parsed_status(cls, status, reason or "", headers, version)
+    return version
 
 
 def parse_fields(
@@ -142,9 +251,16 @@ def parse_fields(
     pairs = _FIELD_LINES_findall(text, start - 1, stop)
     if len(pairs) != text.count("\n", start - 1, stop - 1):
         raise _field_error(text[start:stop], first=start > 0)
+    return _checked_fields(pairs, stop - start, max_count, max_block_size)
+
+
+def _checked_fields(
+    pairs: list[tuple[str, str]], size: int, max_count: int, max_block_size: int
+) -> CIMultiDict[str]:
+    """The fields of a well-formed section of ``size`` bytes, if within the limits."""
     if len(pairs) > max_count:
         raise RemoteProtocolError("Too many header fields", status_code=431)
-    if stop - start > max_block_size:
+    if size > max_block_size:
         raise RemoteProtocolError("Header section too large", status_code=431)
     return CIMultiDict(pairs)
 

@@ -1,0 +1,150 @@
+"""The compiled head scanners accept exactly what the pure-Python path accepts.
+
+``transom.protocol._speedups`` is an optional C extension. When it refuses a
+head, the pure-Python path runs over the same bytes to name the broken rule,
+so the two must agree on which heads are well-formed and on what they split
+them into. Generated heads, well-formed ones with bytes flipped, dropped or
+added where framing hinges, are scanned both ways and compared.
+
+The rest of the suite runs once with the extension and, in CI, once more with
+``TRANSOM_NO_EXTENSIONS=1`` (see ``noxfile.py``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from transom.protocol import RemoteProtocolError, _speedups
+from transom.protocol.http1 import _head
+
+SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+NO_LIMIT = 1 << 30
+
+REQUESTS = [
+    b"GET / HTTP/1.1\r\nHost: example.com\r\nUser-Agent: t/1\r\nAccept: */*\r\n",
+    b"POST /up?x=1 HTTP/1.0\r\nhost: a\r\nContent-Length: 5\r\nCONNECTION: close\r\n",
+    b"OPTIONS * HTTP/1.1\r\nHost: h\r\nHost: i\r\nExpect: 100-continue\r\n",
+    b"CONNECT h:443 HTTP/1.1\r\nTransfer-Encoding: chunked\r\nX-Empty:\r\nX-Pad: \t v \t\r\n",
+    b"GET http://h/p HTTP/1.1\r\n",
+]
+RESPONSES = [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nServer: s\r\n",
+    b"HTTP/1.0 404 Not \xe9 Found \r\nX:\r\n",
+    b"HTTP/1.1 204\r\n",
+    b"HTTP/1.1 101 \r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
+]
+SPECIAL = b'\r\n\x00 \t:;,/.="0159-+HTP\x7f\x80\xff'
+
+
+@st.composite
+def mutated(draw: st.DrawFn, templates: list[bytes]) -> bytes:
+    raw = bytearray(draw(st.sampled_from(templates)))
+    for kind, position, byte in draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["insert", "delete", "replace"]),
+                st.integers(min_value=0),
+                st.one_of(st.sampled_from(list(SPECIAL)), st.integers(0, 255)),
+            ),
+            max_size=3,
+        )
+    ):
+        at = position % (len(raw) + 1)
+        if kind == "insert":
+            raw[at:at] = bytes([byte])
+        elif raw and at < len(raw):
+            if kind == "delete":
+                del raw[at]
+            else:
+                raw[at] = byte
+    return bytes(raw)
+
+
+def python_request(head: bytes) -> object:
+    try:
+        return _head._split_request(head, len(head), NO_LIMIT)
+    except RemoteProtocolError:
+        return None
+
+
+def python_response(head: bytes) -> object:
+    try:
+        return _head._split_response(head, len(head), NO_LIMIT)
+    except RemoteProtocolError:
+        return None
+
+
+def test_the_extension_is_in_use_unless_turned_off() -> None:
+    # A build without the extension would run the pure path only and pass the
+    # rest of the suite; the build must not fall back unnoticed.
+    if os.environ.get("TRANSOM_NO_EXTENSIONS", "") not in ("", "0"):
+        assert _head._scan_request is None
+    else:
+        assert _head._scan_request is _speedups.scan_request
+        assert _head._scan_response is _speedups.scan_response
+
+
+@given(mutated(REQUESTS))
+@SETTINGS
+def test_request_heads_split_the_same_both_ways(head: bytes) -> None:
+    expected = python_request(head)
+    assert _speedups.scan_request(head, len(head)) == expected
+    assert _speedups.scan_request(bytearray(head + b"\r\n"), len(head)) == expected
+
+
+@given(mutated(RESPONSES))
+@SETTINGS
+def test_response_heads_split_the_same_both_ways(head: bytes) -> None:
+    assert _speedups.scan_response(head, len(head)) == python_response(head)
+
+
+@given(st.binary(max_size=64))
+@SETTINGS
+def test_arbitrary_bytes_split_the_same_both_ways(data: bytes) -> None:
+    for head in (data, b"GET / HTTP/1.1\r\n" + data, b"HTTP/1.1 200 OK\r\n" + data):
+        assert _speedups.scan_request(head, len(head)) == python_request(head)
+        assert _speedups.scan_response(head, len(head)) == python_response(head)
+
+
+@pytest.mark.parametrize(
+    ("head", "flags", "host"),
+    [
+        (b"GET / HTTP/1.1\r\nhOsT: a\r\n", _head.FIELD_HOST, "a"),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nHOST: b\r\n", 3, "b"),
+        (b"GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: x\r\n", 12, None),
+        (b"GET / HTTP/1.1\r\nconnection: x\r\nEXPECT: y\r\n", 48, None),
+        (b"GET / HTTP/1.1\r\nHosts: a\r\nContent-Lengths: 1\r\nX-Expect: y\r\n", 0, None),
+    ],
+)
+def test_framing_fields_are_flagged_case_insensitively(
+    head: bytes, flags: int, host: str | None
+) -> None:
+    scanned = _speedups.scan_request(head, len(head))
+    assert scanned is not None
+    assert scanned[5:] == (flags, host)
+    assert scanned == python_request(head)
+
+
+def test_obs_text_in_values_and_reasons_decodes_as_latin1() -> None:
+    head = b"HTTP/1.1 200 d\xe9j\xe0 vu\r\nX-Name: caf\xe9\r\n"
+    scanned = _speedups.scan_response(head, len(head))
+    assert scanned is not None
+    assert scanned[2] == "d\xe9j\xe0 vu"
+    assert scanned[3] == [("X-Name", "caf\xe9")]
+
+
+@pytest.mark.parametrize("stop", [-1, 100])
+def test_a_stop_outside_the_buffer_is_refused(stop: int) -> None:
+    with pytest.raises(ValueError, match="outside the buffer"):
+        _speedups.scan_request(b"GET / HTTP/1.1\r\n", stop)
+
+
+def test_only_bytes_like_heads_are_scanned() -> None:
+    with pytest.raises(TypeError):
+        _speedups.scan_request("GET / HTTP/1.1\r\n", 16)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _speedups.scan_response(b"HTTP/1.1 200 OK\r\n")  # type: ignore[call-arg]
