@@ -1,8 +1,26 @@
 """Compiled scanners for HTTP/1.1 message heads (see ``_speedups.c``)."""
 
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+_E = TypeVar("_E")
+
 def scan_request(
-    head: bytes | bytearray | memoryview, stop: int, /
-) -> tuple[str, str, str, list[tuple[str, str]], int, int, str | None] | None: ...
+    head: bytes | bytearray | memoryview,
+    stop: int,
+    max_line_size: int,
+    max_count: int,
+    max_block_size: int,
+    /,
+) -> tuple[str, str, tuple[int, int], list[tuple[str, str]], int, str | None] | None: ...
 def scan_response(
-    head: bytes | bytearray | memoryview, stop: int, /
-) -> tuple[str, int, str, list[tuple[str, str]], int, int] | None: ...
+    head: bytes | bytearray | memoryview,
+    stop: int,
+    max_line_size: int,
+    max_count: int,
+    max_block_size: int,
+    /,
+) -> tuple[tuple[int, int], int, str, list[tuple[str, str]], int] | None: ...
+def set_known_names(names: Iterable[str], /) -> None: ...
+def register_event(cls: type, fields: Sequence[object], /) -> None: ...
+def new_event(cls: type[_E], /, *values: object) -> _E: ...

@@ -8,10 +8,13 @@ message on the server's hot path.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any, ClassVar, Final, TypeAlias
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
+
+from transom.protocol._extensions import EXTENSIONS_ALLOWED
 
 __all__ = [
     "NEED_DATA",
@@ -139,7 +142,7 @@ _set_request_headers = Request.__dict__["headers"].__set__
 _set_request_version = Request.__dict__["http_version"].__set__
 
 
-def parsed_request(
+def _parsed_request(
     method: str, target: str, headers: CIMultiDict[str], http_version: tuple[int, int]
 ) -> Request:
     """Build a :class:`Request` from already validated parts, skipping the checks."""
@@ -204,7 +207,7 @@ class InformationalResponse(_StatusEvent):
     __slots__ = ()
 
 
-def parsed_status(
+def _parsed_status(
     cls: type[Response] | type[InformationalResponse],
     status_code: int,
     reason: str,
@@ -242,7 +245,7 @@ class Data(Event):
 _set_data = Data.__dict__["data"].__set__
 
 
-def parsed_data(data: bytes) -> Data:
+def _parsed_data(data: bytes) -> Data:
     """Build a :class:`Data` without the keyword handling."""
     event: Data = _new(Data)
     _set_data(event, data)
@@ -269,7 +272,7 @@ class EndOfMessage(Event):
 _set_trailers = EndOfMessage.__dict__["trailers"].__set__
 
 
-def parsed_end_of_message(trailers: CIMultiDict[str]) -> EndOfMessage:
+def _parsed_end_of_message(trailers: CIMultiDict[str]) -> EndOfMessage:
     """Build an :class:`EndOfMessage` without the keyword handling."""
     event: EndOfMessage = _new(EndOfMessage)
     _set_trailers(event, trailers)
@@ -280,3 +283,27 @@ class ConnectionClosed(Event):
     """The peer closed its sending side; nothing more will arrive."""
 
     __slots__ = ()
+
+
+# The parser's factories: the pure-Python ones above, or the compiled
+# new_event(), which fills an event's slots in one call.
+parsed_request: Callable[[str, str, CIMultiDict[str], tuple[int, int]], Request] = _parsed_request
+parsed_status: Callable[
+    [type[Response] | type[InformationalResponse], int, str, CIMultiDict[str], tuple[int, int]],
+    Response | InformationalResponse,
+] = _parsed_status
+parsed_data: Callable[[bytes], Data] = _parsed_data
+parsed_end_of_message: Callable[[CIMultiDict[str]], EndOfMessage] = _parsed_end_of_message
+
+if EXTENSIONS_ALLOWED:  # pragma: no branch
+    try:
+        from transom.protocol._speedups import new_event, register_event
+    except ImportError:  # pragma: no cover - built without a C compiler
+        pass
+    else:
+        for _cls in (Request, Response, InformationalResponse, Data, EndOfMessage):
+            register_event(_cls, [getattr(_cls, name) for name in _cls._fields])
+        parsed_request = partial(new_event, Request)
+        parsed_status = new_event
+        parsed_data = partial(new_event, Data)
+        parsed_end_of_message = partial(new_event, EndOfMessage)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from multidict import CIMultiDict
+from multidict import CIMultiDict, istr
 
 from transom.protocol._errors import RemoteProtocolError
 from transom.protocol._extensions import EXTENSIONS_ALLOWED
@@ -64,13 +64,12 @@ FIELD_TRANSFER_ENCODING = 8
 FIELD_CONNECTION = 16
 FIELD_EXPECT = 32
 
-_ScanRequest = Callable[
-    [bytes | bytearray, int],
-    tuple[str, str, str, list[tuple[str, str]], int, int, str | None] | None,
-]
-_ScanResponse = Callable[
-    [bytes | bytearray, int], tuple[str, int, str, list[tuple[str, str]], int, int] | None
-]
+# What a head splits into: (method, target, version, pairs, flags, host) for
+# a request, (version, status, reason, pairs, flags) for a response.
+_RequestParts = tuple[str, str, tuple[int, int], list[tuple[str, str]], int, str | None]
+_ResponseParts = tuple[tuple[int, int], int, str, list[tuple[str, str]], int]
+_ScanRequest = Callable[[bytes | bytearray, int, int, int, int], _RequestParts | None]
+_ScanResponse = Callable[[bytes | bytearray, int, int, int, int], _ResponseParts | None]
 _scan_request: _ScanRequest | None = None
 _scan_response: _ScanResponse | None = None
 if EXTENSIONS_ALLOWED:  # pragma: no branch
@@ -79,6 +78,69 @@ if EXTENSIONS_ALLOWED:  # pragma: no branch
         from transom.protocol._speedups import scan_response as _scan_response
     except ImportError:  # pragma: no cover - built without a C compiler
         pass
+# Field names the compiled scanner hands out as shared istr objects rather
+# than new strings; CIMultiDict reuses an istr's cached case-folded form.
+_KNOWN_FIELD_NAMES = (
+    "Accept",
+    "Accept-Charset",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Access-Control-Allow-Origin",
+    "Alt-Svc",
+    "Authorization",
+    "Cache-Control",
+    "Connection",
+    "Content-Disposition",
+    "Content-Encoding",
+    "Content-Length",
+    "Content-Type",
+    "Cookie",
+    "Date",
+    "DNT",
+    "ETag",
+    "Expect",
+    "Host",
+    "If-Modified-Since",
+    "If-None-Match",
+    "Keep-Alive",
+    "Last-Modified",
+    "Location",
+    "Origin",
+    "Pragma",
+    "Priority",
+    "Range",
+    "Referer",
+    "Sec-Fetch-Dest",
+    "Sec-Fetch-Mode",
+    "Sec-Fetch-Site",
+    "Sec-Fetch-User",
+    "Sec-WebSocket-Accept",
+    "Sec-WebSocket-Extensions",
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Version",
+    "Server",
+    "Set-Cookie",
+    "Strict-Transport-Security",
+    "TE",
+    "Transfer-Encoding",
+    "Upgrade",
+    "Upgrade-Insecure-Requests",
+    "User-Agent",
+    "Vary",
+    "Via",
+    "X-Forwarded-For",
+    "X-Forwarded-Proto",
+    "X-Requested-With",
+)
+if _scan_request is not None:
+    from transom.protocol._speedups import set_known_names
+
+    # Title-Case as browsers send them first, then lowercase as HTTP/2 gateways do.
+    set_known_names(
+        [istr(name) for name in _KNOWN_FIELD_NAMES]
+        + [istr(name.lower()) for name in _KNOWN_FIELD_NAMES]
+    )
 _FIELD_LINES_findall = _abnf.FIELD_LINES.findall
 _REQUEST_LINE_match = _abnf.REQUEST_LINE.match
 _STATUS_LINE_match = _abnf.STATUS_LINE.match
@@ -111,15 +173,14 @@ def parse_request_head(
     Raises:
         RemoteProtocolError: with the status a server should answer.
     """
-    scanned = None if _scan_request is None else _scan_request(head, stop)
+    scanned = (
+        None
+        if _scan_request is None
+        else _scan_request(head, stop, max_line_size, max_count, max_block_size)
+    )
     if scanned is None:
-        scanned = _split_request(head, stop, max_line_size)
-    method, target, version_text, pairs, start, flags, host = scanned
-    version = _check_request_line(method, target, version_text, start, max_line_size)
-    if len(pairs) > max_count:
-        raise RemoteProtocolError("Too many header fields", status_code=431)
-    if stop - start > max_block_size:
-        raise RemoteProtocolError("Header section too large", status_code=431)
+        scanned = _split_request(head, stop, max_line_size, max_count, max_block_size)
+    method, target, version, pairs, flags, host = scanned
     # RFC 9112 §3.2: exactly one valid Host in HTTP/1.1, at most one before.
     if host is None:
         if version == (1, 1):
@@ -132,22 +193,29 @@ def parse_request_head(
 
 
 def _split_request(
-    head: bytes | bytearray, stop: int, max_line_size: int
-) -> tuple[str, str, str, list[tuple[str, str]], int, int, str | None]:
-    """Split a request head as the compiled scanner does, or raise naming what is wrong."""
+    head: bytes | bytearray, stop: int, max_line_size: int, max_count: int, max_block_size: int
+) -> _RequestParts:
+    """Split and check a request head as the compiled scanner does, in pure Python.
+
+    Accepts every head the scanner accepts and more (any request-target form);
+    otherwise raises naming what is wrong, the request line first.
+    """
     text = head[:stop].decode("latin-1")
     match = _REQUEST_LINE_match(text)
     if match is None:
         raise _start_line_error(text, True, max_line_size)
     start = match.end()
+    if start > max_line_size:
+        raise RemoteProtocolError("Request line too long", status_code=414)
     method, target, version_text = match.groups()
-    pairs = _FIELD_LINES_findall(text, start - 1)
-    if len(pairs) != text.count("\n", start - 1, stop - 1):
-        # What is wrong with the request line is reported first.
-        _check_request_line(method, target, version_text, start, max_line_size)
-        raise _field_error(text[start:], first=True)
+    version = _VERSIONS.get(version_text)
+    if version is None:
+        raise RemoteProtocolError("HTTP version not supported", status_code=505)
+    if target[0] != "/" or method == "CONNECT":
+        _check_target_form(method, target)
+    pairs = _split_fields(text, start, stop, max_count, max_block_size)
     flags, host = _framing_flags(pairs)
-    return method, target, version_text, pairs, start, flags, host
+    return method, target, version, pairs, flags, host
 
 
 def _framing_flags(pairs: list[tuple[str, str]]) -> tuple[int, str | None]:
@@ -172,20 +240,6 @@ _FRAMING_FLAGS = {
 }
 
 
-def _check_request_line(
-    method: str, target: str, version_text: str, line_end: int, max_line_size: int
-) -> tuple[int, int]:
-    """Check a well-formed request line's length, version and target; return the version."""
-    if line_end > max_line_size:
-        raise RemoteProtocolError("Request line too long", status_code=414)
-    version = _VERSIONS.get(version_text)
-    if version is None:
-        raise RemoteProtocolError("HTTP version not supported", status_code=505)
-    if target[0] != "/" or method == "CONNECT":
-        _check_target_form(method, target)
-    return version
-
-
 def parse_response_head(
     head: bytes | bytearray, stop: int, max_line_size: int, max_count: int, max_block_size: int
 ) -> Response | InformationalResponse:
@@ -194,47 +248,41 @@ def parse_response_head(
     Arguments as for :func:`parse_request_head`, with the status line in place
     of the request line.
     """
-    scanned = None if _scan_response is None else _scan_response(head, stop)
+    scanned = (
+        None
+        if _scan_response is None
+        else _scan_response(head, stop, max_line_size, max_count, max_block_size)
+    )
     if scanned is None:
-        scanned = _split_response(head, stop, max_line_size)
-    version_text, status, reason, pairs, start, _ = scanned
-    version = _check_status_line(version_text, status, start, max_line_size)
-    headers = _checked_fields(pairs, stop - start, max_count, max_block_size)
+        scanned = _split_response(head, stop, max_line_size, max_count, max_block_size)
+    version, status, reason, pairs, _ = scanned
     cls = InformationalResponse if status < 200 else Response
-    return parsed_status(cls, status, reason, headers, version)
+    return parsed_status(cls, status, reason, CIMultiDict(pairs), version)
 
 
 def _split_response(
-    head: bytes | bytearray, stop: int, max_line_size: int
-) -> tuple[str, int, str, list[tuple[str, str]], int, int]:
-    """Split a response head as the compiled scanner does, or raise naming what is wrong."""
+    head: bytes | bytearray, stop: int, max_line_size: int, max_count: int, max_block_size: int
+) -> _ResponseParts:
+    """Split and check a response head as the compiled scanner does, in pure Python.
+
+    Raises naming what is wrong, the status line first.
+    """
     text = head[:stop].decode("latin-1")
     match = _STATUS_LINE_match(text)
     if match is None:
         raise _start_line_error(text, False, max_line_size)
     start = match.end()
-    version_text, status_text, reason = match.groups()
-    status = int(status_text)
-    pairs = _FIELD_LINES_findall(text, start - 1)
-    if len(pairs) != text.count("\n", start - 1, stop - 1):
-        # What is wrong with the status line is reported first.
-        _check_status_line(version_text, status, start, max_line_size)
-        raise _field_error(text[start:], first=True)
-    return version_text, status, reason or "", pairs, start, _framing_flags(pairs)[0]
-
-
-def _check_status_line(
-    version_text: str, status: int, line_end: int, max_line_size: int
-) -> tuple[int, int]:
-    """Check a well-formed status line's length, version and code; return the version."""
-    if line_end > max_line_size:
+    if start > max_line_size:
         raise RemoteProtocolError("Status line too long", status_code=414)
+    version_text, status_text, reason = match.groups()
     version = _VERSIONS.get(version_text)
     if version is None:
         raise RemoteProtocolError("HTTP version not supported", status_code=505)
+    status = int(status_text)
     if status < 100:
         raise RemoteProtocolError("Invalid status code", status_code=400)
-    return version
+    pairs = _split_fields(text, start, stop, max_count, max_block_size)
+    return version, status, reason or "", pairs, _framing_flags(pairs)[0]
 
 
 def parse_fields(
@@ -248,21 +296,20 @@ def parse_fields(
     Raises:
         RemoteProtocolError: 400 naming the broken rule; 431 past a limit.
     """
-    pairs = _FIELD_LINES_findall(text, start - 1, stop)
+    return CIMultiDict(_split_fields(text, start, stop, max_count, max_block_size))
+
+
+def _split_fields(
+    text: str, start: int, stop: int, max_count: int, max_block_size: int
+) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = _FIELD_LINES_findall(text, start - 1, stop)
     if len(pairs) != text.count("\n", start - 1, stop - 1):
         raise _field_error(text[start:stop], first=start > 0)
-    return _checked_fields(pairs, stop - start, max_count, max_block_size)
-
-
-def _checked_fields(
-    pairs: list[tuple[str, str]], size: int, max_count: int, max_block_size: int
-) -> CIMultiDict[str]:
-    """The fields of a well-formed section of ``size`` bytes, if within the limits."""
     if len(pairs) > max_count:
         raise RemoteProtocolError("Too many header fields", status_code=431)
-    if size > max_block_size:
+    if stop - start > max_block_size:
         raise RemoteProtocolError("Header section too large", status_code=431)
-    return CIMultiDict(pairs)
+    return pairs
 
 
 class HeadProgress:
