@@ -25,7 +25,7 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 _MODULE = "transom.protocol._speedups"
-_SOURCE = Path("src/transom/protocol/_speedups.c")
+_SOURCES = Path("csrc")
 _MODES = ("auto", "require", "no")
 
 
@@ -43,7 +43,7 @@ class SpeedupsBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         root = Path(self.root)
         with tempfile.TemporaryDirectory() as scratch:
             try:
-                built = _compile(root / _SOURCE, Path(scratch))
+                built = _compile(root / _SOURCES, Path(scratch))
             except Exception as exc:
                 if mode == "require":
                     raise RuntimeError(f"could not compile {_MODULE}: {exc}") from exc
@@ -66,13 +66,15 @@ class SpeedupsBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         build_data["infer_tag"] = True
 
 
-def _compile(source: Path, scratch: Path) -> Path:
-    """Compile ``source`` with setuptools' ``build_ext``; return the built file."""
+def _compile(sources: Path, scratch: Path) -> Path:
+    """Compile the C files in ``sources`` with setuptools' ``build_ext``; return the built file."""
     from setuptools import Distribution, Extension
 
     extension = Extension(
         _MODULE,
-        sources=[str(source)],
+        sources=sorted(str(path) for path in sources.glob("*.c")),
+        include_dirs=[str(sources)],
+        depends=sorted(str(path) for path in sources.glob("*.h")),
         extra_compile_args=[] if sys.platform == "win32" else ["-O2", "-Wall"],
     )
     distribution = Distribution({"name": "transom-protocol", "ext_modules": [extension]})

@@ -13,13 +13,16 @@ The rest of the suite runs once with the extension and, in CI, once more with
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from multidict import CIMultiDict
 
 from transom.protocol import RemoteProtocolError, _speedups
-from transom.protocol.http1 import _head
+from transom.protocol.http1 import Request, _head
 
 SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NO_LIMITS = (1 << 30, 1 << 30, 1 << 30)
@@ -64,14 +67,18 @@ def mutated(draw: st.DrawFn, templates: list[bytes]) -> bytes:
     return bytes(raw)
 
 
-def python_request(head: bytes, limits: tuple[int, int, int] = NO_LIMITS) -> object:
+def python_request(
+    head: bytes, limits: tuple[int, int, int] = NO_LIMITS
+) -> _head._RequestParts | None:
     try:
         return _head._split_request(head, len(head), *limits)
     except RemoteProtocolError:
         return None
 
 
-def python_response(head: bytes, limits: tuple[int, int, int] = NO_LIMITS) -> object:
+def python_response(
+    head: bytes, limits: tuple[int, int, int] = NO_LIMITS
+) -> _head._ResponseParts | None:
     try:
         return _head._split_response(head, len(head), *limits)
     except RemoteProtocolError:
@@ -83,7 +90,7 @@ def assert_request_agrees(head: bytes, limits: tuple[int, int, int] = NO_LIMITS)
     expected = python_request(head, limits)
     if scanned is None and expected is not None:
         # The scanner leaves other target forms, and CONNECT, to Python.
-        method, target = expected[:2]  # type: ignore[index]
+        method, target = expected[:2]
         assert target[0] != "/" or method == "CONNECT"
     else:
         assert scanned == expected
@@ -172,3 +179,79 @@ def test_only_bytes_like_heads_are_scanned() -> None:
         _speedups.scan_request("GET / HTTP/1.1\r\n", 16, *NO_LIMITS)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         _speedups.scan_response(b"HTTP/1.1 200 OK\r\n")  # type: ignore[call-arg]
+
+
+@contextmanager
+def request_reader(valid_hosts: set[str]) -> Iterator[None]:
+    """Point read_request at ``valid_hosts`` (set up here too when Python does not)."""
+    fields = [getattr(Request, name) for name in Request._fields]
+    _speedups.register_event(Request, fields)
+    _speedups.configure_requests(Request, CIMultiDict, valid_hosts)
+    try:
+        yield
+    finally:
+        _speedups.configure_requests(Request, CIMultiDict, _head._VALID_HOSTS)
+
+
+@given(mutated(REQUESTS), st.binary(max_size=8))
+@SETTINGS
+def test_read_request_takes_exactly_what_the_python_path_accepts(head: bytes, rest: bytes) -> None:
+    hosts = {"example.com", "a", "h"}
+    original = head + b"\r\n" + rest
+    buffer = bytearray(original)
+    with request_reader(hosts):
+        read = _speedups.read_request(buffer, *NO_LIMITS)
+    if read is None:
+        # Left alone: the buffer is untouched, for the Python path to read.
+        assert buffer == original
+        return
+    end = original.find(b"\r\n\r\n")
+    expected = python_request(original[: end + 2])
+    assert expected is not None
+    method, target, version, pairs, flags, host = expected
+    request, read_flags = read
+    assert request == Request(
+        method=method, target=target, headers=CIMultiDict(pairs), http_version=version
+    )
+    assert type(request.headers) is CIMultiDict
+    assert read_flags == flags
+    # Only the plain Host cases: one known value, or none in HTTP/1.0.
+    assert host in hosts if host is not None else version == (1, 0)
+    assert not flags & _head.FIELD_HOST_REPEATED
+    assert buffer == original[end + 4 :]
+
+
+def test_read_request_leaves_a_new_host_to_python_until_it_is_checked() -> None:
+    head = b"GET /p HTTP/1.1\r\nHost: fresh.example\r\n\r\nGET"
+    hosts: set[str] = set()
+    with request_reader(hosts):
+        assert _speedups.read_request(bytearray(head), *NO_LIMITS) is None
+        hosts.add("fresh.example")
+        buffer = bytearray(head)
+        read = _speedups.read_request(buffer, *NO_LIMITS)
+    assert read is not None
+    assert read[0].target == "/p"
+    assert buffer == b"GET"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET / HTTP/1.1\r\nHost: h\r\n",  # unfinished
+        b"\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",  # a blank line first
+        b"GET / HTTP/1.1\r\n\r\n",  # HTTP/1.1 without Host
+        b"GET / HTTP/1.1\r\nHost: h\r\nHost: h\r\n\r\n",
+        b"GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost : h\r\n\r\n",
+    ],
+)
+def test_read_request_leaves_the_rest_untouched(head: bytes) -> None:
+    buffer = bytearray(head)
+    with request_reader({"h"}):
+        assert _speedups.read_request(buffer, *NO_LIMITS) is None
+    assert buffer == head
+
+
+def test_read_request_wants_a_bytearray() -> None:
+    with request_reader(set()), pytest.raises(TypeError):
+        _speedups.read_request(b"GET / HTTP/1.0\r\n\r\n", *NO_LIMITS)  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
-"""Compiled scanners for HTTP/1.1 message heads (see ``_speedups.c``)."""
+"""The optional compiled speed-ups of transom.protocol (C sources in ``csrc/``)."""
 
-from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 _E = TypeVar("_E")
 
@@ -24,3 +24,12 @@ def scan_response(
 def set_known_names(names: Iterable[str], /) -> None: ...
 def register_event(cls: type, fields: Sequence[object], /) -> None: ...
 def new_event(cls: type[_E], /, *values: object) -> _E: ...
+def configure_requests(
+    request_cls: type,
+    headers_cls: Callable[[list[tuple[str, str]]], object],
+    valid_hosts: set[str],
+    /,
+) -> None: ...
+def read_request(
+    buffer: bytearray, max_line_size: int, max_count: int, max_block_size: int, /
+) -> tuple[Any, int] | None: ...

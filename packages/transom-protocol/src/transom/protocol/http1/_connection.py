@@ -38,6 +38,7 @@ from transom.protocol.http1._head import (
     HeadProgress,
     parse_request_head,
     parse_response_head,
+    read_request,
 )
 from transom.protocol.http1._limits import (
     DEFAULT_MAX_BODY_SIZE,
@@ -61,6 +62,7 @@ _NONE = Body.NONE
 _LENGTH = Body.LENGTH
 _CHUNKED = Body.CHUNKED
 _UNTIL_CLOSE = Body.UNTIL_CLOSE
+_SWITCH_CONNECT = Switch.CONNECT
 # A request with either field has a body to frame (RFC 9112 §6.3).
 _FRAMED = FIELD_CONTENT_LENGTH | FIELD_TRANSFER_ENCODING
 
@@ -238,6 +240,8 @@ class Connection:
             if their is _IDLE:
                 return self._read_head()
             if their is _SEND_BODY:
+                if self._in_body is _NONE:
+                    return self._end_of_message(CIMultiDict())
                 return self._read_body()
             return self._read_between(their)
         except RemoteProtocolError as exc:
@@ -249,6 +253,19 @@ class Connection:
         buf = self._buf
         progress = self._progress
         if progress is None:
+            if self._server and read_request is not None:
+                # The compiled fast path takes the common well-formed head
+                # off the buffer; it leaves everything else to the code below.
+                read = read_request(
+                    buf,
+                    self._max_request_line_size,
+                    self._max_header_count,
+                    self._max_header_block_size,
+                )
+                if read is not None:
+                    request, flags = read
+                    self._start_request(request, flags)
+                    return request
             if buf.startswith(b"\r\n"):
                 # RFC 9112 §2.2: ignore empty lines received before a start line.
                 skip = 2
@@ -323,7 +340,7 @@ class Connection:
             proposal = switch_proposal(request.method, headers, options, version)
         else:
             keep = version == (1, 1)
-            proposal = Switch.CONNECT if request.method == "CONNECT" else None
+            proposal = _SWITCH_CONNECT if request.method == "CONNECT" else None
         self._state.request(keep, proposal)
         self._in_body = body
         self._in_remaining = length
@@ -387,8 +404,6 @@ class Connection:
                 self._in_body = _NONE
             self._waiting_100 = False
             return parsed_data(data)
-        if body is _NONE:
-            return self._end_of_message(CIMultiDict())
         if body is _CHUNKED:
             assert self._chunked is not None
             result = self._chunked.read(buf)

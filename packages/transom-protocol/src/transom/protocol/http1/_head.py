@@ -49,6 +49,7 @@ __all__ = [
     "parse_fields",
     "parse_request_head",
     "parse_response_head",
+    "read_request",
 ]
 
 _VERSIONS = {"1.1": (1, 1), "1.0": (1, 0)}
@@ -56,7 +57,7 @@ _VERSIONS = {"1.1": (1, 1), "1.0": (1, 0)}
 # Capped, so a client sending random names cannot grow it without bound.
 _VALID_HOSTS: set[str] = set()
 _MAX_VALID_HOSTS = 256
-# Which framing fields a request head holds, as bits (the values of _speedups.c).
+# Which framing fields a request head holds, as bits (the values of csrc/speedups.h).
 FIELD_HOST = 1
 FIELD_HOST_REPEATED = 2
 FIELD_CONTENT_LENGTH = 4
@@ -133,8 +134,14 @@ _KNOWN_FIELD_NAMES = (
     "X-Forwarded-Proto",
     "X-Requested-With",
 )
+#: The compiled server fast path (see read_request in csrc/head.c), or None.
+read_request: Callable[[bytearray, int, int, int], tuple[Request, int] | None] | None = None
 if _scan_request is not None:
-    from transom.protocol._speedups import set_known_names
+    from transom.protocol._speedups import configure_requests, set_known_names
+    from transom.protocol._speedups import read_request as _read_request
+
+    configure_requests(Request, CIMultiDict, _VALID_HOSTS)
+    read_request = _read_request
 
     # Title-Case as browsers send them first, then lowercase as HTTP/2 gateways do.
     set_known_names(
