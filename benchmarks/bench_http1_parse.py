@@ -13,8 +13,11 @@ and body bytes.
 What is timed per message:
 
 - transom and h11: feeding one message to a connection and taking events until
-  it needs data. The connections are built before the clock starts (a server
-  builds one per TCP connection, not per request), so only parsing is timed;
+  it needs data. transom runs with its compiled scanners (the C extension of
+  transom-protocol) when they are built; the "pure Python" row runs the same
+  code in a child process with ``TRANSOM_NO_EXTENSIONS=1``. The connections
+  are built before the clock starts (a server builds one per TCP connection,
+  not per request), so only parsing is timed;
   a second transom row builds a new connection for every message.
 - httptools (llhttp, C): ``feed_data`` on a parser that is reused, as it is on a
   keep-alive connection, with callbacks that only collect the raw bytes. The
@@ -33,9 +36,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -48,6 +53,7 @@ from aiohttp.base_protocol import BaseProtocol
 from multidict import CIMultiDict
 
 from transom.protocol.http1 import NEED_DATA, Connection, Role
+from transom.protocol.http1 import _head as transom_head
 
 try:
     from aiohttp._http_parser import (  # type: ignore[import-not-found]
@@ -256,27 +262,87 @@ def measure(bench: Bench, message: bytes, rounds: int, round_seconds: float) -> 
     return statistics.median(per_message)
 
 
+# The targets: transom at least this many times h11's speed, and at least this
+# fraction of raw httptools' speed, on inputs (a) and (b).
+TARGET_OVER_H11 = 4.0
+TARGET_OF_HTTPTOOLS = 0.5
+TARGET_INPUTS = ("(a) minimal GET, 3 fields", "(b) browser GET, 10 fields")
+PURE = "transom (pure Python)"
+
+
+def measure_pure(rounds: int, round_seconds: float) -> dict[str, float]:
+    """Seconds per message of transom without its compiled scanners, in a child process."""
+    output = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--pure-only",
+            "--rounds",
+            str(rounds),
+            "--round-seconds",
+            str(round_seconds),
+        ],
+        env={**os.environ, "TRANSOM_NO_EXTENSIONS": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    results: dict[str, float] = json.loads(output)
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run (about 20 s)")
+    parser.add_argument("--pure-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--round-seconds", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     rounds, round_seconds = (3, 0.08) if args.quick else (7, 0.4)
+    rounds = args.rounds or rounds
+    round_seconds = args.round_seconds or round_seconds
+    if args.pure_only:
+        print(
+            json.dumps(
+                {
+                    name: measure(bench_transom, message, rounds, round_seconds)
+                    for name, message in INPUTS.items()
+                }
+            )
+        )
+        return 0
 
+    compiled = transom_head.read_request is not None
+    pure = measure_pure(rounds, round_seconds)
     print(
         f"Python {platform.python_version()}, {platform.machine()} {platform.system()}, "
-        f"{os.cpu_count()} CPUs; {rounds} rounds per measurement, median shown.\n"
+        f"{os.cpu_count()} CPUs; {rounds} rounds per measurement, median shown; "
+        f"transom {'with' if compiled else 'WITHOUT'} its compiled scanners.\n"
     )
     print("| input | parser | µs / message | messages / s | transom speed-up |")
     print("|---|---|---:|---:|---:|")
+    verdicts = []
     for input_name, message in INPUTS.items():
         results = {
             name: measure(bench, message, rounds, round_seconds) for name, bench in PARSERS.items()
         }
+        results = {"transom": results.pop("transom"), PURE: pure[input_name], **results}
         ours = results["transom"]
         for name, seconds in results.items():
             ratio = "" if name.startswith("transom") else f"{seconds / ours:.2f}x"
             print(f"| {input_name} | {name} | {seconds * 1e6:.2f} | {1 / seconds:,.0f} | {ratio} |")
         sys.stdout.flush()
+        if input_name in TARGET_INPUTS:
+            over_h11 = results["h11"] / ours
+            of_httptools = results["httptools (raw callbacks)"] / ours
+            verdicts.append(
+                f"- {input_name}: {over_h11:.2f}x h11 (target {TARGET_OVER_H11:g}x: "
+                f"{'met' if over_h11 >= TARGET_OVER_H11 else 'NOT met'}), "
+                f"{of_httptools:.2f}x raw httptools (target {TARGET_OF_HTTPTOOLS:g}x: "
+                f"{'met' if of_httptools >= TARGET_OF_HTTPTOOLS else 'NOT met'})"
+            )
+    print()
+    print("\n".join(verdicts))
     return 0
 
 

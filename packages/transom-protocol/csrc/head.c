@@ -291,7 +291,7 @@ read_request(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
 const char scan_response_doc[] = PyDoc_STR(
 "scan_response(head, stop, max_line_size, max_count, max_block_size, /)\n--\n\n"
 "Scan a response head: the status line and field lines in head[:stop].\n\n"
-"Returns (version, status, reason, pairs, flags) for an HTTP/1.0 or 1.1 head\n"
+"Returns (version, status, reason, pairs) for an HTTP/1.0 or 1.1 head\n"
 "within the limits with a status of 100 or more; None for anything else.");
 
 PyObject *
@@ -342,9 +342,8 @@ scan_response(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
         goto no_fields;
     }
     PyObject *result = steal_tuple(
-        5, Py_NewRef(version), PyLong_FromLong(status),
-        latin1(data + reason_start, reason_end - reason_start, high & 0x80), pairs,
-        PyLong_FromLong(flags));
+        4, Py_NewRef(version), PyLong_FromLong(status),
+        latin1(data + reason_start, reason_end - reason_start, high & 0x80), pairs);
     PyBuffer_Release(&head.view);
     return result;
 no_fields:

@@ -70,10 +70,13 @@ def mutated(draw: st.DrawFn, templates: list[bytes]) -> bytes:
 def python_request(
     head: bytes, limits: tuple[int, int, int] = NO_LIMITS
 ) -> _head._RequestParts | None:
+    """The pure-Python split, with the framing flags the scanner also reports."""
     try:
-        return _head._split_request(head, len(head), *limits)
+        method, target, version, pairs, *_ = _head._split_request(head, len(head), *limits)
     except RemoteProtocolError:
         return None
+    flags, host = _head.framing_flags(CIMultiDict(pairs))
+    return method, target, version, pairs, flags, host
 
 
 def python_response(

@@ -46,6 +46,7 @@ __all__ = [
     "FIELD_EXPECT",
     "FIELD_TRANSFER_ENCODING",
     "HeadProgress",
+    "framing_flags",
     "parse_fields",
     "parse_request_head",
     "parse_response_head",
@@ -66,9 +67,11 @@ FIELD_CONNECTION = 16
 FIELD_EXPECT = 32
 
 # What a head splits into: (method, target, version, pairs, flags, host) for
-# a request, (version, status, reason, pairs, flags) for a response.
+# a request, (version, status, reason, pairs) for a response. The pure-Python
+# path leaves flags at _UNFLAGGED (and host None): they come from the headers.
 _RequestParts = tuple[str, str, tuple[int, int], list[tuple[str, str]], int, str | None]
-_ResponseParts = tuple[tuple[int, int], int, str, list[tuple[str, str]], int]
+_ResponseParts = tuple[tuple[int, int], int, str, list[tuple[str, str]]]
+_UNFLAGGED = -1
 _ScanRequest = Callable[[bytes | bytearray, int, int, int, int], _RequestParts | None]
 _ScanResponse = Callable[[bytes | bytearray, int, int, int, int], _ResponseParts | None]
 _scan_request: _ScanRequest | None = None
@@ -188,6 +191,9 @@ def parse_request_head(
     if scanned is None:
         scanned = _split_request(head, stop, max_line_size, max_count, max_block_size)
     method, target, version, pairs, flags, host = scanned
+    headers = CIMultiDict(pairs)
+    if flags == _UNFLAGGED:
+        flags, host = framing_flags(headers)
     # RFC 9112 §3.2: exactly one valid Host in HTTP/1.1, at most one before.
     if host is None:
         if version == (1, 1):
@@ -196,7 +202,7 @@ def parse_request_head(
         raise RemoteProtocolError("More than one Host header", status_code=400)
     elif host not in _VALID_HOSTS:
         _check_host(host)
-    return parsed_request(method, target, CIMultiDict(pairs), version), flags
+    return parsed_request(method, target, headers, version), flags
 
 
 def _split_request(
@@ -220,31 +226,31 @@ def _split_request(
         raise RemoteProtocolError("HTTP version not supported", status_code=505)
     if target[0] != "/" or method == "CONNECT":
         _check_target_form(method, target)
-    pairs = _split_fields(text, start, stop, max_count, max_block_size)
-    flags, host = _framing_flags(pairs)
-    return method, target, version, pairs, flags, host
+    # _split_fields(), inlined on the hot path of servers built without the scanner.
+    pairs = _FIELD_LINES_findall(text, start - 1)
+    if len(pairs) != text.count("\n", start - 1, stop - 1):
+        raise _field_error(text[start:], first=True)
+    if len(pairs) > max_count:
+        raise RemoteProtocolError("Too many header fields", status_code=431)
+    if stop - start > max_block_size:
+        raise RemoteProtocolError("Header section too large", status_code=431)
+    return method, target, version, pairs, _UNFLAGGED, None
 
 
-def _framing_flags(pairs: list[tuple[str, str]]) -> tuple[int, str | None]:
-    """The ``FIELD_*`` bits of the framing fields in ``pairs``, and the last Host value."""
-    flags = 0
-    host = None
-    for name, value in pairs:
-        flag = _FRAMING_FLAGS.get(name.lower(), 0)
-        if flag == FIELD_HOST:
-            flags |= FIELD_HOST_REPEATED if host is not None else 0
-            host = value
-        flags |= flag
-    return flags, host
-
-
-_FRAMING_FLAGS = {
-    HOST.lower(): FIELD_HOST,
-    CONTENT_LENGTH.lower(): FIELD_CONTENT_LENGTH,
-    TRANSFER_ENCODING.lower(): FIELD_TRANSFER_ENCODING,
-    CONNECTION.lower(): FIELD_CONNECTION,
-    EXPECT.lower(): FIELD_EXPECT,
-}
+def framing_flags(headers: CIMultiDict[str]) -> tuple[int, str | None]:
+    """The ``FIELD_*`` bits of the framing fields in ``headers``, and the last Host value."""
+    flags = (
+        (FIELD_CONTENT_LENGTH if CONTENT_LENGTH in headers else 0)
+        | (FIELD_TRANSFER_ENCODING if TRANSFER_ENCODING in headers else 0)
+        | (FIELD_CONNECTION if CONNECTION in headers else 0)
+        | (FIELD_EXPECT if EXPECT in headers else 0)
+    )
+    hosts = headers.getall(HOST, None)
+    if hosts is None:
+        return flags, None
+    if len(hosts) > 1:
+        flags |= FIELD_HOST_REPEATED
+    return flags | FIELD_HOST, hosts[-1]
 
 
 def parse_response_head(
@@ -262,7 +268,7 @@ def parse_response_head(
     )
     if scanned is None:
         scanned = _split_response(head, stop, max_line_size, max_count, max_block_size)
-    version, status, reason, pairs, _ = scanned
+    version, status, reason, pairs = scanned
     cls = InformationalResponse if status < 200 else Response
     return parsed_status(cls, status, reason, CIMultiDict(pairs), version)
 
@@ -289,7 +295,7 @@ def _split_response(
     if status < 100:
         raise RemoteProtocolError("Invalid status code", status_code=400)
     pairs = _split_fields(text, start, stop, max_count, max_block_size)
-    return version, status, reason or "", pairs, _framing_flags(pairs)[0]
+    return version, status, reason or "", pairs
 
 
 def parse_fields(
