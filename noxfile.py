@@ -79,11 +79,12 @@ def tests(session: nox.Session, package: str) -> None:
     _sync(session, "--package", package, "--group", "test", "--all-extras")
     _pytest(session, f"packages/{package}/tests")
     if package == "transom-protocol":
-        # Again without the compiled scanners, so the pure-Python path they
-        # stand in for meets every vector too.
+        # Again without the compiled extension, so the pure-Python paths it
+        # stands in for meet every vector too.
         _pytest(
             session,
             f"packages/{package}/tests/http1",
+            f"packages/{package}/tests/websocket",
             f"packages/{package}/tests/test_speedups.py",
             suffix="-pure",
             env={"TRANSOM_NO_EXTENSIONS": "1"},

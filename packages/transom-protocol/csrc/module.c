@@ -2,7 +2,8 @@
  * transom.protocol._speedups: the optional compiled speed-ups of transom.protocol.
  *
  * head.c and fields.c scan HTTP/1.1 message heads; events.c builds the
- * immutable event objects of transom.protocol.http1 in one call. Each scanner takes a head and the parser's limits, and returns its pieces
+ * immutable event objects of transom.protocol.http1 in one call; mask.c masks
+ * WebSocket payloads. Each scanner takes a head and the parser's limits, and returns its pieces
  * exactly as the pure-Python path of transom/protocol/http1/_head.py would,
  * for the heads that path accepts and servers see all day: well-formed
  * (the grammar of _abnf.py), within the limits, HTTP/1.0 or 1.1, and for a
@@ -18,6 +19,7 @@
 #include "speedups.h"
 
 static PyMethodDef methods[] = {
+    {"apply_mask", (PyCFunction)(void (*)(void))apply_mask, METH_FASTCALL, apply_mask_doc},
     {"register_event", (PyCFunction)(void (*)(void))register_event, METH_FASTCALL,
      register_event_doc},
     {"new_event", (PyCFunction)(void (*)(void))new_event, METH_FASTCALL, new_event_doc},

@@ -78,4 +78,8 @@ PyObject *new_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 extern const char register_event_doc[];
 extern const char new_event_doc[];
 
+/* mask.c: WebSocket payload masking. */
+PyObject *apply_mask(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+extern const char apply_mask_doc[];
+
 #endif

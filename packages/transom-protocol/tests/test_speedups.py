@@ -258,3 +258,18 @@ def test_read_request_leaves_the_rest_untouched(head: bytes) -> None:
 def test_read_request_wants_a_bytearray() -> None:
     with request_reader(set()), pytest.raises(TypeError):
         _speedups.read_request(b"GET / HTTP/1.0\r\n\r\n", *NO_LIMITS)  # type: ignore[arg-type]
+
+
+@given(st.binary(max_size=300), st.binary(min_size=4, max_size=4))
+@SETTINGS
+def test_masking_is_the_same_both_ways(payload: bytes, key: bytes) -> None:
+    from transom.protocol.websocket import _mask
+
+    masked = _speedups.apply_mask(payload, key)
+    assert masked == _mask._apply_mask(payload, key)
+    assert _speedups.apply_mask(bytearray(masked), bytearray(key)) == payload
+
+
+def test_masking_wants_a_four_byte_key() -> None:
+    with pytest.raises(ValueError, match="4 bytes"):
+        _speedups.apply_mask(b"payload", b"key")

@@ -1,9 +1,11 @@
 """Payload masking (RFC 6455 §5.3).
 
 Masking XORs the payload with a 4-byte key repeated. It is its own inverse,
-so one function both masks and unmasks. Python has no vectorised XOR on
-bytes, so two strategies are used, each the faster one in its range (both
-measured by ``benchmarks/bench_websocket_frames.py``):
+so one function both masks and unmasks. The compiled extension of
+transom-protocol does it eight bytes at a time when it is built. Python has
+no vectorised XOR on bytes, so the pure-Python path uses two strategies, each
+the faster one in its range (both measured by
+``benchmarks/bench_websocket_frames.py``):
 
 - short payloads: read payload and repeated key as two big integers, XOR
   them, write the result back. ``int.from_bytes`` costs O(n) with a large
@@ -17,6 +19,10 @@ measured by ``benchmarks/bench_websocket_frames.py``):
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+
+from transom.protocol._extensions import EXTENSIONS_ALLOWED
 
 __all__ = ["apply_mask"]
 
@@ -35,7 +41,7 @@ _LOW = tuple((1 << (8 * n)) - 1 for n in range(_SMALL))
 _XOR_TABLES = tuple(bytes(b ^ k for b in range(256)) for k in range(256))
 
 
-def apply_mask(payload: bytes | bytearray, key: bytes | bytearray) -> bytes:
+def _apply_mask(payload: bytes | bytearray, key: bytes | bytearray) -> bytes:
     """Return ``payload`` XORed with the 4-byte ``key`` repeated.
 
     Args:
@@ -61,3 +67,11 @@ def apply_mask(payload: bytes | bytearray, key: bytes | bytearray) -> bytes:
     out[2::4] = payload[2::4].translate(tables[key[2]])
     out[3::4] = payload[3::4].translate(tables[key[3]])
     return bytes(out)
+
+
+apply_mask: Callable[[bytes | bytearray, bytes | bytearray], bytes] = _apply_mask
+if EXTENSIONS_ALLOWED:  # pragma: no branch
+    try:
+        from transom.protocol._speedups import apply_mask
+    except ImportError:  # pragma: no cover - built without a C compiler
+        pass
