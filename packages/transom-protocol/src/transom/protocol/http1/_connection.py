@@ -253,7 +253,7 @@ class Connection:
         buf = self._buf
         progress = self._progress
         if progress is None:
-            if self._server and read_request is not None:
+            if buf and self._server and read_request is not None:
                 # The compiled fast path takes the common well-formed head
                 # off the buffer; it leaves everything else to the code below.
                 read = read_request(
