@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from transom.client._errors import ServerTimeoutError, SocketTimeoutError
 
-__all__ = ["arm_read_timer", "earliest", "run_until"]
+__all__ = ["ReadTimer", "arm_read_timer", "earliest", "run_until"]
 
 _T = TypeVar("_T")
 
@@ -73,3 +73,83 @@ def _expire(waiter: asyncio.Future[Any], total: bool, host: str) -> None:
         waiter.set_exception(ServerTimeoutError(f"Total timeout expired talking to {host}"))
     else:
         waiter.set_exception(SocketTimeoutError(f"Timeout on reading data from {host}"))
+
+
+class ReadTimer:
+    """Bounds a connection's waits for its peer (a response head, a ``100 Continue``).
+
+    A wait under a read timeout gets a timer of its own (:func:`arm_read_timer`).
+    A wait under a total deadline alone (the default timeouts) shares one timer
+    with every later wait on the connection: successive requests' deadlines
+    only move later, so the timer is re-armed when it fires early, instead of
+    a timer being created and cancelled for every request.
+
+    Args:
+        loop: The running loop.
+        host: The peer's host name, for error messages.
+    """
+
+    __slots__ = ("_deadline", "_handle", "_host", "_loop", "_waiter")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, host: str) -> None:
+        self._loop = loop
+        self._host = host
+        self._handle: asyncio.TimerHandle | None = None
+        self._waiter: asyncio.Future[Any] | None = None
+        self._deadline = 0.0
+
+    async def wait(
+        self, waiter: asyncio.Future[_T], read_timeout: float | None, deadline: float | None
+    ) -> _T:
+        """Await ``waiter``, failing it if a limit passes first.
+
+        Args:
+            waiter: Resolved by the connection when the peer answers.
+            read_timeout: Seconds from now, or ``None``.
+            deadline: The request's total deadline (loop time), or ``None``.
+
+        Raises:
+            SocketTimeoutError: ``read_timeout`` passed first.
+            ServerTimeoutError: ``deadline`` passed first.
+        """
+        if waiter.done():
+            return waiter.result()
+        if read_timeout is None and deadline is not None:
+            return await self._wait_for_deadline(waiter, deadline)
+        handle = arm_read_timer(self._loop, waiter, read_timeout, deadline, self._host)
+        try:
+            return await waiter
+        finally:
+            if handle is not None:
+                handle.cancel()
+
+    def cancel(self) -> None:
+        """Stop the shared timer; the connection is closing."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    async def _wait_for_deadline(self, waiter: asyncio.Future[_T], deadline: float) -> _T:
+        handle = self._handle
+        if handle is None or handle.when() > deadline:
+            if handle is not None:
+                handle.cancel()
+            self._handle = self._loop.call_at(deadline, self._check_deadline)
+        self._waiter = waiter
+        self._deadline = deadline
+        try:
+            return await waiter
+        finally:
+            self._waiter = None
+
+    def _check_deadline(self) -> None:
+        self._handle = None
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        if self._loop.time() >= self._deadline:
+            waiter.set_exception(
+                ServerTimeoutError(f"Total timeout expired waiting for {self._host}")
+            )
+        else:
+            self._handle = self._loop.call_at(self._deadline, self._check_deadline)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from multidict import CIMultiDict
 
@@ -23,11 +23,25 @@ if TYPE_CHECKING:
     from transom.client._tls import SSLSetting
     from transom.client._tracing import Trace
 
-__all__ = ["KEY_CACHE_SIZE", "exchange"]
+__all__ = ["KEY_CACHE_SIZE", "ExchangeOptions", "exchange"]
 
 # Pool keys are built once per origin and TLS setting; the cache is cleared
 # when a program talks to this many, so it stays bounded.
 KEY_CACHE_SIZE = 256
+
+
+class ExchangeOptions(TypedDict):
+    """The arguments of :func:`exchange` that stay the same along a redirect chain."""
+
+    ssl: SSLSetting
+    timeouts: ClientTimeout
+    deadline: float | None
+    server_hostname: str | None
+    decompress: bool
+    max_decompressed_size: int | None
+    read_bufsize: int
+    keys: dict[tuple[Any, ...], ConnectionKey]
+    charset_resolver: Callable[[ClientResponse, bytes], str] | None
 
 
 async def exchange(

@@ -11,17 +11,17 @@ both sides allow keep-alive and the exchange completed, else closed.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from transom.client._deadlines import arm_read_timer
+from transom.client._deadlines import ReadTimer
 from transom.client._errors import (
     ClientConnectionResetError,
     ClientOSError,
     ClientPayloadError,
     ServerDisconnectedError,
-    ServerTimeoutError,
 )
 from transom.client._response import ConnectionHandle
+from transom.client._response_settings import ResponseSettings
 from transom.client._stream import DEFAULT_HIGH_WATER, StreamReader
 from transom.protocol import ProtocolError, RemoteProtocolError
 from transom.protocol.compression import (
@@ -29,8 +29,6 @@ from transom.protocol.compression import (
     Decoder,
     DecodingError,
     DecompressionLimitError,
-    UnsupportedEncodingError,
-    make_decoder,
 )
 from transom.protocol.http1 import (
     NEED_DATA,
@@ -46,60 +44,15 @@ from transom.protocol.http1 import (
 )
 
 if TYPE_CHECKING:
+    from transom.client._connection_interfaces import ConnectionOwner, ProtocolSink
     from transom.client._connection_key import ConnectionKey
     from transom.client._payload import Payload
     from transom.protocol.http1 import Request
 
-__all__ = ["ConnectionOwner", "PooledConnection", "ProtocolSink"]
+__all__ = ["PooledConnection"]
 
-_T = TypeVar("_T")
 _DONE = State.DONE
 _IDLE = State.IDLE
-_NO_BODY_STATUSES = frozenset({204, 304})
-
-
-class ConnectionOwner(Protocol):
-    """The connector, as seen by its connections."""
-
-    def _release(self, connection: PooledConnection, reusable: bool) -> None: ...
-    def _idle_lost(self, connection: PooledConnection) -> None: ...
-
-
-class ProtocolSink(Protocol):
-    """Receives a connection's bytes after a switch of protocols (101)."""
-
-    def data_received(self, data: bytes) -> None: ...
-    def eof_received(self) -> None: ...
-    def connection_lost(self, exc: BaseException | None) -> None: ...
-    def pause_writing(self) -> None: ...
-    def resume_writing(self) -> None: ...
-
-
-class _ResponseSettings:
-    __slots__ = (
-        "deadline",
-        "decompress",
-        "high_water",
-        "max_decompressed_size",
-        "method",
-        "read_timeout",
-    )
-
-    def __init__(
-        self,
-        method: str,
-        read_timeout: float | None,
-        deadline: float | None,
-        decompress: bool,
-        max_decompressed_size: int | None,
-        high_water: int,
-    ) -> None:
-        self.method = method
-        self.read_timeout = read_timeout
-        self.deadline = deadline
-        self.decompress = decompress
-        self.max_decompressed_size = max_decompressed_size
-        self.high_water = high_water
 
 
 class PooledConnection(asyncio.Protocol, ConnectionHandle):
@@ -125,7 +78,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         self.requests_sent = 0
         self._closed = False
         self._received_bytes = False
-        self._settings: _ResponseSettings | None = None
+        self._settings: ResponseSettings | None = None
         self._head_waiter: (
             asyncio.Future[tuple[Response | InformationalResponse, StreamReader]] | None
         ) = None
@@ -138,9 +91,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         self._sending_body = False
         self._early_response = False
         self._finish_after_send = False
-        self._deadline_handle: asyncio.TimerHandle | None = None
-        self._deadline_waiter: asyncio.Future[Any] | None = None
-        self._deadline = 0.0
+        self._timer = ReadTimer(loop, host)
         self._lost = False
         # After a 101 answer: what receives the connection's bytes instead.
         self._sink: ProtocolSink | None = None
@@ -194,9 +145,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._lost = True
-        if self._deadline_handle is not None:
-            self._deadline_handle.cancel()
-            self._deadline_handle = None
+        self._timer.cancel()
         sink = self._sink
         if sink is not None:
             sink.connection_lost(exc)
@@ -281,29 +230,8 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
             # Nobody asked (or the asker gave up): the exchange is broken.
             self._close()
             return
-        stream = StreamReader(
-            self,
-            self._loop,
-            high_water=settings.high_water,
-            read_timeout=settings.read_timeout,
-            deadline=settings.deadline,
-            host=self.host,
-        )
-        self._stream = stream
-        self._decoder = None
-        if (
-            settings.decompress
-            and settings.method != "HEAD"
-            and event.status_code not in _NO_BODY_STATUSES
-        ):
-            coding = event.headers.get("Content-Encoding")
-            if coding:
-                try:
-                    self._decoder = make_decoder(coding, max_size=settings.max_decompressed_size)
-                except UnsupportedEncodingError:
-                    # Hand the body over as received; Content-Encoding tells
-                    # the caller what it is.
-                    self._decoder = None
+        stream = self._stream = settings.open_stream(self, self._loop, self.host)
+        self._decoder = settings.decoder_for(event)
         if self._sending_body:
             self._early_response = True
             # A sender blocked on a server that stopped reading gives up.
@@ -438,9 +366,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         self._owner._release(self, reusable and not self.closed)
 
     def _close(self) -> None:
-        if self._deadline_handle is not None:
-            self._deadline_handle.cancel()
-            self._deadline_handle = None
+        self._timer.cancel()
         if not self._closed:
             self._closed = True
             if self.transport is not None:
@@ -553,7 +479,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         self.requests_sent += 1
         self._received_bytes = False
         self._early_response = False
-        self._settings = _ResponseSettings(
+        self._settings = ResponseSettings(
             head.method, read_timeout, deadline, decompress, max_decompressed_size, high_water
         )
         waiter = self._head_waiter = self._loop.create_future()
@@ -572,12 +498,12 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
                 await self._wait_continue(read_timeout, deadline)
             if not waiter.done():
                 await self._send_body(payload)
-        return await self._wait(waiter, read_timeout, deadline)
+        return await self._timer.wait(waiter, read_timeout, deadline)
 
     async def _wait_continue(self, read_timeout: float | None, deadline: float | None) -> None:
         waiter = self._continue_waiter = self._loop.create_future()
         try:
-            await self._wait(waiter, read_timeout, deadline)
+            await self._timer.wait(waiter, read_timeout, deadline)
         finally:
             self._continue_waiter = None
 
@@ -609,46 +535,3 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         # will close or stopped reading; otherwise finish the body so the
         # connection stays usable.
         return self._write_paused or not self._h1.keep_alive
-
-    async def _wait(
-        self, waiter: asyncio.Future[_T], read_timeout: float | None, deadline: float | None
-    ) -> _T:
-        if waiter.done():
-            return waiter.result()
-        if read_timeout is None and deadline is not None:
-            return await self._wait_for_deadline(waiter, deadline)
-        handle = arm_read_timer(self._loop, waiter, read_timeout, deadline, self.host)
-        try:
-            return await waiter
-        finally:
-            if handle is not None:
-                handle.cancel()
-
-    async def _wait_for_deadline(self, waiter: asyncio.Future[_T], deadline: float) -> _T:
-        # Only a total deadline applies (the default timeouts). Successive
-        # requests' deadlines only move later, so one timer per connection
-        # serves them all: it is re-armed when it fires early, instead of a
-        # timer being created and cancelled for every request.
-        handle = self._deadline_handle
-        if handle is None or handle.when() > deadline:
-            if handle is not None:
-                handle.cancel()
-            self._deadline_handle = self._loop.call_at(deadline, self._check_deadline)
-        self._deadline_waiter = waiter
-        self._deadline = deadline
-        try:
-            return await waiter
-        finally:
-            self._deadline_waiter = None
-
-    def _check_deadline(self) -> None:
-        self._deadline_handle = None
-        waiter = self._deadline_waiter
-        if waiter is None or waiter.done():
-            return
-        if self._loop.time() >= self._deadline:
-            waiter.set_exception(
-                ServerTimeoutError(f"Total timeout expired waiting for {self.host}")
-            )
-        else:
-            self._deadline_handle = self._loop.call_at(self._deadline, self._check_deadline)

@@ -9,9 +9,10 @@ the origin through it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, cast
 
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -36,7 +37,14 @@ from transom.protocol.http1 import (
 if TYPE_CHECKING:
     from transom.client._connection_key import ConnectionKey
 
-__all__ = ["ProxySettings", "headers_for_proxy", "headers_hash", "open_tunnel", "proxy_from_env"]
+__all__ = [
+    "ProxySettings",
+    "choose_proxies",
+    "headers_for_proxy",
+    "headers_hash",
+    "open_tunnel",
+    "proxy_from_env",
+]
 
 _PROXY_SCHEMES = frozenset({"http"})
 
@@ -64,7 +72,7 @@ def proxy_from_env(url: URL) -> URL | None:
     return URL(proxy)
 
 
-def choose_proxy(
+def choose_proxies(
     url: URL,
     proxy: str | URL | None,
     proxy_auth: BasicAuth | None,
@@ -73,21 +81,43 @@ def choose_proxy(
     default: URL | None,
     default_auth: BasicAuth | None,
     trust_env: bool,
-) -> ProxySettings | None:
-    """The proxy for a request to ``url``: the request's, the session's, or the environment's.
+) -> tuple[ProxySettings | None, Callable[[URL], ProxySettings | None] | None]:
+    """The proxy of a request to ``url``, and how each of its redirect targets gets one.
+
+    The request's proxy comes first, then the session's ``default``, then,
+    with ``trust_env``, the environment's. Only the environment's depends on
+    the URL (``NO_PROXY``), so only then is it looked up again for each
+    redirect target; otherwise every hop keeps the first hop's proxy.
+
+    Returns:
+        The first hop's proxy (``None``: none), and what chooses a redirect
+        target's (``None``: keep the first hop's).
 
     Raises:
         ValueError: The proxy is not an http:// URL, or a proxy header holds
             CR, LF or NUL.
     """
+    auth = proxy_auth or default_auth
     chosen = URL(proxy) if proxy is not None else default
-    if chosen is None and trust_env:
-        chosen = proxy_from_env(url)
-    if chosen is None:
-        return None
-    if proxy_headers:
-        check_headers(list(proxy_headers.items()))
-    return ProxySettings(chosen, proxy_auth or default_auth, proxy_headers)
+    if chosen is not None:
+        return _settings(chosen, auth, proxy_headers), None
+    if not trust_env:
+        return None, None
+    from_env = functools.partial(_proxy_from_env, auth=auth, headers=proxy_headers)
+    return from_env(url), from_env
+
+
+def _proxy_from_env(
+    url: URL, *, auth: BasicAuth | None, headers: Mapping[str, str] | None
+) -> ProxySettings | None:
+    chosen = proxy_from_env(url)
+    return None if chosen is None else _settings(chosen, auth, headers)
+
+
+def _settings(url: URL, auth: BasicAuth | None, headers: Mapping[str, str] | None) -> ProxySettings:
+    if headers:
+        check_headers(list(headers.items()))
+    return ProxySettings(url, auth, headers)
 
 
 def headers_hash(headers: CIMultiDict[str]) -> int | None:

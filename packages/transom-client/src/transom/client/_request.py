@@ -6,12 +6,13 @@ import json as jsonlib
 import re
 import sys
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from multidict import CIMultiDict, istr
 from yarl import URL
 
 from transom.client._abstract_cookie_jar import AbstractCookieJar, LooseCookies
+from transom.client._auth import BasicAuth
 from transom.client._cookie_jar import CookieJar
 from transom.client._errors import InvalidUrlClientError, NonHttpUrlClientError
 from transom.client._form_data import FormData
@@ -24,9 +25,6 @@ from transom.client._payload import (
 )
 from transom.protocol.compression import available_encodings, make_encoder
 
-if TYPE_CHECKING:
-    from transom.client._auth import BasicAuth
-
 __all__ = [
     "DEFAULT_USER_AGENT",
     "HTTP_SCHEMES",
@@ -35,6 +33,8 @@ __all__ = [
     "Params",
     "build_headers",
     "check_headers",
+    "checked_headers",
+    "choose_credentials",
     "compress_payload",
     "make_payload",
     "make_url",
@@ -139,6 +139,66 @@ def check_headers(headers: Iterable[tuple[str, str]]) -> None:
             raise ValueError(f"Header {name!r} holds CR, LF or NUL, which would split the request")
         if not name or _FORBIDDEN.search(name) or ":" in name or " " in name or "\t" in name:
             raise ValueError(f"Invalid header name {name[:40]!r}")
+
+
+def checked_headers(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+) -> CIMultiDict[str]:
+    """The caller's headers as a new multidict, once :func:`check_headers` accepts them.
+
+    Raises:
+        ValueError: As :func:`check_headers`.
+        TypeError: As :func:`check_headers`.
+    """
+    if not headers:
+        return CIMultiDict()
+    items = list(headers.items() if isinstance(headers, Mapping) else headers)
+    check_headers(items)
+    return CIMultiDict(items)
+
+
+def choose_credentials(
+    url: URL,
+    auth: BasicAuth | None,
+    headers: CIMultiDict[str],
+    *,
+    default: BasicAuth | None,
+    base_url: URL | None,
+) -> tuple[URL, BasicAuth | None]:
+    """The credentials a request carries: the URL's, ``auth=``, or the session's.
+
+    The session's ``default`` goes only to the origin of ``base_url`` (to
+    every origin when there is none).
+
+    Args:
+        url: The request URL, perhaps with user info.
+        auth: The request's ``auth=``.
+        headers: The caller's headers.
+        default: The session's ``auth``.
+        base_url: The session's ``base_url``.
+
+    Returns:
+        ``url`` without its user info, and the credentials to send.
+
+    Raises:
+        ValueError: Credentials come both from the URL and ``auth=``, or
+            along with an Authorization header.
+    """
+    url_auth = BasicAuth.from_url(url) if url.raw_user is not None else None
+    if url_auth is not None:
+        if auth is not None:
+            raise ValueError("Cannot combine auth= with credentials in the URL")
+        auth = url_auth
+        url = url.with_user(None)
+    if (
+        auth is None
+        and default is not None
+        and (base_url is None or base_url.origin() == url.origin())
+    ):
+        auth = default
+    if auth is not None and AUTHORIZATION in headers:
+        raise ValueError("Cannot combine an Authorization header with auth=")
+    return url, auth
 
 
 def make_payload(

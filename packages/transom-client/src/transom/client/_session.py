@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 import warnings
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Unpack, cast
 
@@ -17,41 +17,33 @@ from transom.client._auth import BasicAuth
 from transom.client._connection_key import ConnectionKey
 from transom.client._connector import BaseConnector
 from transom.client._cookie_jar import CookieJar
-from transom.client._errors import (
-    InvalidUrlClientError,
-    TooManyRedirects,
-)
-from transom.client._exchange import exchange
+from transom.client._errors import InvalidUrlClientError
 from transom.client._loop import running_loop
-from transom.client._proxy import choose_proxy
-from transom.client._redirects import (
-    DEFAULT_MAX_REDIRECTS,
-    is_redirect,
-    redirect_headers,
-    redirect_method,
-    redirect_target,
-)
+from transom.client._proxy import choose_proxies
+from transom.client._redirects import DEFAULT_MAX_REDIRECTS
 from transom.client._request import (
     DEFAULT_ACCEPT_ENCODING,
     DEFAULT_USER_AGENT,
     JSONEncoder,
     Params,
-    build_headers,
-    check_headers,
+    checked_headers,
+    choose_credentials,
     compress_payload,
     default_json_serialize,
     make_payload,
     make_url,
 )
+from transom.client._request_chain import RaiseForStatus, send_chain
 from transom.client._request_context import RequestContextManager
 from transom.client._response import ClientResponse
 from transom.client._stream import DEFAULT_HIGH_WATER
 from transom.client._tcp_connector import TCPConnector
-from transom.client._timeouts import DEFAULT_TIMEOUT, ClientTimeout
-from transom.client._tracing import Trace, TraceConfig
+from transom.client._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
+from transom.client._tracing import TraceConfig, start_traces
 from transom.client._websocket import (
     DEFAULT_WS_CLOSE_TIMEOUT,
     WSContextManager,
+    handshake_url,
     open_websocket,
 )
 from transom.protocol.compression import DEFAULT_MAX_DECOMPRESSED_SIZE
@@ -65,35 +57,6 @@ __all__ = ["ClientSession"]
 
 _SENTINEL: Any = object()
 _ONE_FRAME_PER_LINE = 8
-AUTHORIZATION = istr("Authorization")
-
-RaiseForStatus = bool | Callable[[ClientResponse], Awaitable[None]]
-
-
-_WS_SCHEMES = {"ws": "http", "wss": "https"}
-
-
-def _websocket_url(url: str | URL) -> str | URL:
-    """``ws://`` and ``wss://`` URLs travel as ``http://`` and ``https://`` (RFC 6455 §3)."""
-    parsed = URL(url)
-    scheme = _WS_SCHEMES.get(parsed.scheme)
-    return url if scheme is None else parsed.with_scheme(scheme)
-
-
-def _as_timeout(timeout: ClientTimeout | float | None) -> ClientTimeout:
-    if timeout is None:
-        return ClientTimeout()
-    if isinstance(timeout, ClientTimeout):
-        return timeout
-    return ClientTimeout(total=float(timeout))
-
-
-def _header_items(
-    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
-) -> list[tuple[str, str]]:
-    if not headers:
-        return []
-    return list(headers.items() if isinstance(headers, Mapping) else headers)
 
 
 class ClientSession:
@@ -177,12 +140,10 @@ class ClientSession:
         self._cookie_jar = cookie_jar if cookie_jar is not None else CookieJar()
         if cookies:
             self._cookie_jar.update_cookies(cookies)
-        header_items = _header_items(headers)
-        check_headers(header_items)
-        self._headers: CIMultiDict[str] = CIMultiDict(header_items)
+        self._headers = checked_headers(headers)
         self._skip_auto_headers = frozenset(istr(name) for name in skip_auto_headers or ())
         self._auth = auth
-        self._timeout = DEFAULT_TIMEOUT if timeout is _SENTINEL else _as_timeout(timeout)
+        self._timeout = DEFAULT_TIMEOUT if timeout is _SENTINEL else as_timeout(timeout)
         self._raise_for_status = raise_for_status
         self._json_serialize = json_serialize
         self._auto_decompress = auto_decompress
@@ -360,7 +321,7 @@ class ClientSession:
         return WSContextManager(
             open_websocket(
                 self._request,
-                _websocket_url(url),
+                handshake_url(url),
                 method=method,
                 protocols=protocols,
                 compress=compress,
@@ -447,12 +408,11 @@ class ClientSession:
             raise RuntimeError("Session is closed")
         connector = self._connector
         assert connector is not None
-        loop = self._loop
-        timeouts = self._timeout if timeout is _SENTINEL else _as_timeout(timeout)
-        deadline = None if timeouts.total is None else loop.time() + timeouts.total
+        timeouts = self._timeout if timeout is _SENTINEL else as_timeout(timeout)
+        deadline = None if timeouts.total is None else self._loop.time() + timeouts.total
         method = method.upper()
         url = make_url(str_or_url, self._base_url, params)
-        user_headers = self._headers_for_request(headers)
+        user_headers = checked_headers(headers)
         payload = make_payload(data, json, self._json_serialize)
         coding: str | None = None
         if compress and payload is not None:
@@ -460,11 +420,11 @@ class ClientSession:
         skip = self._skip_auto_headers
         if skip_auto_headers:
             skip = skip | {istr(name) for name in skip_auto_headers}
-        url, auth = self._credentials(url, auth, user_headers)
-        auth_origin = None if auth is None else url.origin()
-        traces = self._traces(trace_request_ctx)
-        history: list[ClientResponse] = []
-        proxy_settings = choose_proxy(
+        url, auth = choose_credentials(
+            url, auth, user_headers, default=self._auth, base_url=self._base_url
+        )
+        traces = start_traces(self, self._trace_configs, trace_request_ctx)
+        proxy_settings, proxy_for_redirect = choose_proxies(
             url,
             proxy,
             proxy_auth,
@@ -474,152 +434,46 @@ class ClientSession:
             trust_env=self._trust_env,
         )
         decompress = self._auto_decompress if auto_decompress is None else auto_decompress
+        check = self._raise_for_status if raise_for_status is None else raise_for_status
         if max_decompressed_size is _SENTINEL:
             max_decompressed_size = self._max_decompressed_size
         if self._headers_version() != self._base_headers_version:
             # The caller changed session.headers: rebuild the prepared copy once.
             self._base_headers = self._prepare_base_headers()
             self._base_headers_version = self._headers_version()
-        while True:
-            hop_auth = auth if auth is not None and url.origin() == auth_origin else None
-            all_headers = build_headers(
-                self._base_headers,
-                self._skip_auto_headers,
-                self._cookie_jar,
-                url,
-                method,
-                user_headers,
-                skip,
-                payload,
-                hop_auth,
-                cookies,
-                coding,
-                chunked,
-                expect100,
-            )
-            for trace in traces:
-                await trace.send_request_start(method, url, all_headers)
-            try:
-                response = await exchange(
-                    connector,
-                    method,
-                    url,
-                    all_headers,
-                    payload,
-                    ssl=ssl,
-                    timeouts=timeouts,
-                    deadline=deadline,
-                    expect100=expect100,
-                    traces=traces,
-                    server_hostname=server_hostname,
-                    proxy=proxy_settings,
-                    history=tuple(history),
-                    decompress=decompress,
-                    max_decompressed_size=max_decompressed_size,
-                    read_bufsize=read_bufsize or self._read_bufsize,
-                    keys=self._keys,
-                    charset_resolver=self._charset_resolver,
-                )
-            except BaseException as exc:
-                for trace in traces:
-                    await trace.send_request_exception(method, url, all_headers, exc)
-                raise
-            if "Set-Cookie" in response._raw_headers:
-                self._cookie_jar.update_cookies_from_headers(
-                    response._raw_headers.getall("Set-Cookie"), response.url
-                )
-            if not allow_redirects or not is_redirect(response.status, response._raw_headers):
-                break
-            new_method = redirect_method(response.status, method)
-            keep_body = new_method == method and payload is not None
-            if keep_body and payload is not None and not payload.replayable:
-                # A streamed body cannot be sent again: the redirect is the
-                # answer.
-                break
-            history.append(response)
-            if len(history) > max_redirects:
-                response.release()
-                raise TooManyRedirects(
-                    response.request_info,
-                    tuple(history),
-                    status=response.status,
-                    message=f"Exceeded {max_redirects} redirects",
-                    headers=response.headers,
-                )
-            try:
-                new_url = redirect_target(response.url, response._raw_headers["Location"])
-            except BaseException:
-                response.release()
-                raise
-            self._drain_redirect(response)
-            for trace in traces:
-                await trace.send_request_redirect(method, url, all_headers, response)
-            user_headers = redirect_headers(user_headers, url, new_url, keep_body=keep_body)
-            if not keep_body:
-                payload, coding = None, None
-            method, url = new_method, new_url
-            if proxy is None and self._proxy is None and self._trust_env:
-                proxy_settings = choose_proxy(
-                    url,
-                    None,
-                    proxy_auth,
-                    proxy_headers,
-                    default=None,
-                    default_auth=self._proxy_auth,
-                    trust_env=True,
-                )
-        check = self._raise_for_status if raise_for_status is None else raise_for_status
-        if check is True:
-            response.raise_for_status()
-        elif check:
-            await check(response)
-        for trace in traces:
-            await trace.send_request_end(method, url, all_headers, response)
-        return response
-
-    def _drain_redirect(self, response: ClientResponse) -> None:
-        # A redirect body already received keeps the connection reusable; one
-        # still arriving is not worth waiting for.
-        if response.content.is_eof():
-            response.release()
-        else:
-            response.close()
-
-    def _traces(self, trace_request_ctx: Any) -> list[Trace]:
-        if not self._trace_configs:
-            return []
-        return [
-            Trace(self, config, config.trace_config_ctx(trace_request_ctx))
-            for config in self._trace_configs
-        ]
-
-    def _headers_for_request(
-        self, headers: Mapping[str, str] | Iterable[tuple[str, str]] | None
-    ) -> CIMultiDict[str]:
-        if not headers:
-            return CIMultiDict()
-        items = _header_items(headers)
-        check_headers(items)
-        return CIMultiDict(items)
-
-    def _credentials(
-        self, url: URL, auth: BasicAuth | None, headers: CIMultiDict[str]
-    ) -> tuple[URL, BasicAuth | None]:
-        url_auth = BasicAuth.from_url(url) if url.raw_user is not None else None
-        if url_auth is not None:
-            if auth is not None:
-                raise ValueError("Cannot combine auth= with credentials in the URL")
-            auth = url_auth
-            url = url.with_user(None)
-        if (
-            auth is None
-            and self._auth is not None
-            and (self._base_url is None or self._base_url.origin() == url.origin())
-        ):
-            auth = self._auth
-        if auth is not None and AUTHORIZATION in headers:
-            raise ValueError("Cannot combine an Authorization header with auth=")
-        return url, auth
+        return await send_chain(
+            connector,
+            self._cookie_jar,
+            method,
+            url,
+            user_headers,
+            payload,
+            coding=coding,
+            base_headers=self._base_headers,
+            base_skip=self._skip_auto_headers,
+            skip=skip,
+            auth=auth,
+            cookies=cookies,
+            chunked=chunked,
+            expect100=expect100,
+            traces=traces,
+            allow_redirects=allow_redirects,
+            max_redirects=max_redirects,
+            raise_for_status=check,
+            proxy=proxy_settings,
+            proxy_for_redirect=proxy_for_redirect,
+            options={
+                "ssl": ssl,
+                "timeouts": timeouts,
+                "deadline": deadline,
+                "server_hostname": server_hostname,
+                "decompress": decompress,
+                "max_decompressed_size": max_decompressed_size,
+                "read_bufsize": read_bufsize or self._read_bufsize,
+                "keys": self._keys,
+                "charset_resolver": self._charset_resolver,
+            },
+        )
 
     # -- lifetime --------------------------------------------------------------
 

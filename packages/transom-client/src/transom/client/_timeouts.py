@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["DEFAULT_TIMEOUT", "ClientTimeout"]
+__all__ = ["DEFAULT_TIMEOUT", "ClientTimeout", "as_timeout"]
 
 # A whole request (connect, send, receive the body) rarely legitimately takes
 # longer than five minutes; a hung server must not hold a caller forever.
@@ -41,3 +41,15 @@ class ClientTimeout:
 DEFAULT_TIMEOUT = ClientTimeout(
     total=DEFAULT_TOTAL_TIMEOUT, sock_connect=DEFAULT_SOCK_CONNECT_TIMEOUT
 )
+
+
+def as_timeout(timeout: ClientTimeout | float | None) -> ClientTimeout:
+    """A ``timeout=`` argument as a :class:`ClientTimeout`.
+
+    ``None`` means no limit at all; a number of seconds limits the total.
+    """
+    if timeout is None:
+        return ClientTimeout()
+    if isinstance(timeout, ClientTimeout):
+        return timeout
+    return ClientTimeout(total=float(timeout))

@@ -38,6 +38,7 @@ __all__ = [
     "TraceRequestExceptionParams",
     "TraceRequestRedirectParams",
     "TraceRequestStartParams",
+    "start_traces",
 ]
 
 TraceCallback = Callable[[Any, SimpleNamespace, Any], Awaitable[None]]
@@ -294,3 +295,18 @@ class Trace:
     async def send_dns_cache_miss(self, host: str) -> None:
         """Fire ``on_dns_cache_miss``."""
         await self._send(self._config.on_dns_cache_miss, TraceDnsCacheMissParams(host))
+
+
+def start_traces(session: Any, configs: list[TraceConfig], trace_request_ctx: Any) -> list[Trace]:
+    """The traces of a new request: one per config, each with a fresh context.
+
+    Args:
+        session: The session, passed to every callback.
+        configs: The session's trace configs.
+        trace_request_ctx: The request's ``trace_request_ctx`` argument.
+    """
+    if not configs:
+        return []
+    return [
+        Trace(session, config, config.trace_config_ctx(trace_request_ctx)) for config in configs
+    ]

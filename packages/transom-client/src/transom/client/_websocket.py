@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from multidict import CIMultiDict
+from yarl import URL
 
 from transom.client._errors import WSServerHandshakeError
 from transom.client._websocket_channel import WebSocketChannel
@@ -45,11 +46,28 @@ __all__ = [
     "ClientWebSocketResponse",
     "WSContextManager",
     "compress_offer",
+    "handshake_url",
     "open_websocket",
 ]
 
 #: Seconds ``close()`` waits for the server's Close frame (aiohttp's default).
 DEFAULT_WS_CLOSE_TIMEOUT: Final = 10.0
+
+_WS_SCHEMES = {"ws": "http", "wss": "https"}
+
+
+def handshake_url(url: str | URL) -> str | URL:
+    """The URL to send the opening handshake to: ``url`` as given, or its HTTP form.
+
+    ``ws://`` and ``wss://`` URLs travel as ``http://`` and ``https://``
+    (RFC 6455 §3); other URLs are returned unchanged.
+
+    Raises:
+        ValueError: ``url`` is not a valid URL.
+    """
+    parsed = URL(url)
+    scheme = _WS_SCHEMES.get(parsed.scheme)
+    return url if scheme is None else parsed.with_scheme(scheme)
 
 
 def compress_offer(compress: int | bool | PerMessageDeflate) -> PerMessageDeflate | None:
@@ -295,7 +313,7 @@ class WSContextManager:
 
 async def open_websocket(
     request: Callable[..., Coroutine[Any, Any, ClientResponse]],
-    url: Any,
+    url: str | URL,
     *,
     method: str,
     protocols: Sequence[str],
