@@ -350,3 +350,25 @@ def test_expired_dns_answers_are_asked_again(dnsmasq: Dnsmasq, web_server: Serve
         assert dnsmasq.queries("expiring.transom.test", since) == ["A", "A"]
 
     asyncio.run(main())
+
+
+def test_resolve_asks_c_ares_for_configured_families_only(dnsmasq: Dnsmasq) -> None:
+    # c-ares has its own flag values: socket.AI_ADDRCONFIG (0x20) would be
+    # its ARES_AI_ALL, while its ARES_AI_ADDRCONFIG is 1 << 6.
+    asked: list[int] = []
+
+    async def main() -> None:
+        async with resolver_for(dnsmasq) as resolver:
+            channel = resolver._resolver
+            getaddrinfo = channel.getaddrinfo
+
+            def spy(*args: Any, **kwargs: Any) -> Any:
+                asked.append(kwargs["flags"])
+                return getaddrinfo(*args, **kwargs)
+
+            channel.getaddrinfo = spy
+            answer = await resolver.resolve("web.transom.test", 80)
+        assert answer == [result("127.0.0.1", "web.transom.test", 80, socket.AF_INET)]
+
+    asyncio.run(main())
+    assert asked == [1 << 6]

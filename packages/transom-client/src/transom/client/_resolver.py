@@ -18,6 +18,10 @@ __all__ = [
 # Only addresses of a family the machine has configured (RFC 3493 §6.1):
 # no IPv6 answers on an IPv4-only host, which would only fail to connect.
 _AI_FLAGS = socket.AI_ADDRCONFIG
+# c-ares numbers its getaddrinfo flags its own way: ARES_AI_ADDRCONFIG is
+# 1 << 6, while the value of socket.AI_ADDRCONFIG (0x20 on Linux) is its
+# ARES_AI_ALL.
+_ARES_AI_ADDRCONFIG = 1 << 6
 
 
 class ResolveResult(TypedDict):
@@ -128,7 +132,7 @@ class AsyncResolver(AbstractResolver):
         """See :meth:`AbstractResolver.resolve`."""
         try:
             answer = await self._resolver.getaddrinfo(
-                host, port=port, type=socket.SOCK_STREAM, family=family, flags=_AI_FLAGS
+                host, port=port, type=socket.SOCK_STREAM, family=family, flags=_ARES_AI_ADDRCONFIG
             )
         except self._aiodns.error.DNSError as exc:
             message = exc.args[1] if len(exc.args) > 1 else "DNS lookup failed"
