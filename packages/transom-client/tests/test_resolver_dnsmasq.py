@@ -366,7 +366,7 @@ def test_resolve_asks_c_ares_for_configured_families_only(dnsmasq: Dnsmasq) -> N
                 asked.append(kwargs["flags"])
                 return getaddrinfo(*args, **kwargs)
 
-            channel.getaddrinfo = spy
+            channel.getaddrinfo = spy  # type: ignore[method-assign]
             answer = await resolver.resolve("web.transom.test", 80)
         assert answer == [result("127.0.0.1", "web.transom.test", 80, socket.AF_INET)]
 
