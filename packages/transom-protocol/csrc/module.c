@@ -2,8 +2,8 @@
  * transom.protocol._speedups: the optional compiled speed-ups of transom.protocol.
  *
  * head.c and fields.c scan HTTP/1.1 message heads; events.c builds the
- * immutable event objects of transom.protocol.http1 in one call; mask.c masks
- * WebSocket payloads. Each scanner takes a head and the parser's limits, and returns its pieces
+ * immutable event objects of transom.protocol.http1 in one call; writers.c
+ * serializes header sections; mask.c masks WebSocket payloads. Each scanner takes a head and the parser's limits, and returns its pieces
  * exactly as the pure-Python path of transom/protocol/http1/_head.py would,
  * for the heads that path accepts and servers see all day: well-formed
  * (the grammar of _abnf.py), within the limits, HTTP/1.0 or 1.1, and for a
@@ -19,6 +19,9 @@
 #include "speedups.h"
 
 static PyMethodDef methods[] = {
+    {"encode_fields", (PyCFunction)(void (*)(void))encode_fields, METH_FASTCALL,
+     encode_fields_doc},
+    {"set_fields_fallback", set_fields_fallback, METH_O, set_fields_fallback_doc},
     {"apply_mask", (PyCFunction)(void (*)(void))apply_mask, METH_FASTCALL, apply_mask_doc},
     {"register_event", (PyCFunction)(void (*)(void))register_event, METH_FASTCALL,
      register_event_doc},

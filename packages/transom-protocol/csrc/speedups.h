@@ -78,6 +78,12 @@ PyObject *new_event(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 extern const char register_event_doc[];
 extern const char new_event_doc[];
 
+/* writers.c: serializing header sections. */
+PyObject *set_fields_fallback(PyObject *module, PyObject *function);
+PyObject *encode_fields(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+extern const char set_fields_fallback_doc[];
+extern const char encode_fields_doc[];
+
 /* mask.c: WebSocket payload masking. */
 PyObject *apply_mask(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 extern const char apply_mask_doc[];

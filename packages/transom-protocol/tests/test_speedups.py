@@ -273,3 +273,42 @@ def test_masking_is_the_same_both_ways(payload: bytes, key: bytes) -> None:
 def test_masking_wants_a_four_byte_key() -> None:
     with pytest.raises(ValueError, match="4 bytes"):
         _speedups.apply_mask(b"payload", b"key")
+
+
+field_text = st.text(
+    alphabet=st.sampled_from(list("aZ0-_ :;\t\r\n\x00\x7f\x80\xff\u0100é")), max_size=8
+)
+
+
+# What the writers put in ``extra``: framing lines they formatted themselves.
+extra_lines = st.sampled_from(["", "Content-Length: 5\r\n", "Date: x\r\nConnection: close\r\n"])
+
+
+@given(st.lists(st.tuples(field_text, field_text), max_size=5), extra_lines)
+@SETTINGS
+def test_fields_encode_the_same_both_ways(pairs: list[tuple[str, str]], extra: str) -> None:
+    from transom.protocol import LocalProtocolError
+    from transom.protocol.http1 import _writers
+
+    _speedups.set_fields_fallback(_writers._encode_fields)
+    headers = CIMultiDict(pairs)
+    try:
+        expected: bytes | str = _writers._encode_fields(headers, extra)
+    except LocalProtocolError as error:
+        expected = str(error)
+    try:
+        got: bytes | str = _speedups.encode_fields(headers, extra)
+    except LocalProtocolError as error:
+        got = str(error)
+    assert got == expected
+
+
+def test_fields_encode_without_extra_and_from_non_str_values() -> None:
+    from transom.protocol.http1 import _writers
+
+    _speedups.set_fields_fallback(_writers._encode_fields)
+    headers: CIMultiDict[str] = CIMultiDict([("A", "1"), ("b", "x y")])
+    assert _speedups.encode_fields(headers) == b"A: 1\r\nb: x y\r\n\r\n"
+    assert _speedups.encode_fields(CIMultiDict()) == b"\r\n"
+    numbers = CIMultiDict([("Content-Length", 5)])
+    assert _speedups.encode_fields(numbers, "") == b"Content-Length: 5\r\n\r\n"

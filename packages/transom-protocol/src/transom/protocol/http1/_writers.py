@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from http import HTTPStatus
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from multidict import CIMultiDict
 
 from transom.protocol._errors import LocalProtocolError
+from transom.protocol._extensions import EXTENSIONS_ALLOWED
 from transom.protocol.http1 import _abnf
 from transom.protocol.http1._framing import (
     CONTENT_LENGTH,
@@ -102,7 +103,7 @@ def request_line(method: str, target: str) -> bytes:
     return f"{method} {target} HTTP/1.1\r\n".encode("ascii")
 
 
-def encode_fields(headers: CIMultiDict[str], extra: str = "") -> bytes:
+def _encode_fields(headers: CIMultiDict[str], extra: str = "", /) -> bytes:
     """Serialize ``headers``, then the pre-formatted lines ``extra``, then the blank line.
 
     Raises:
@@ -127,6 +128,22 @@ def encode_fields(headers: CIMultiDict[str], extra: str = "") -> bytes:
         return (block + extra + "\r\n").encode("latin-1")
     except UnicodeEncodeError:
         raise LocalProtocolError("Header value is not latin-1") from None
+
+
+class _FieldsEncoder(Protocol):
+    def __call__(self, headers: CIMultiDict[str], extra: str = "", /) -> bytes: ...
+
+
+#: :func:`_encode_fields`, or the compiled version (which hands what it does
+#: not accept to the former, so errors are the same).
+encode_fields: _FieldsEncoder = _encode_fields
+if EXTENSIONS_ALLOWED:  # pragma: no branch
+    try:
+        from transom.protocol._speedups import encode_fields, set_fields_fallback
+    except ImportError:  # pragma: no cover - built without a C compiler
+        pass
+    else:
+        set_fields_fallback(_encode_fields)
 
 
 def _check_names(headers: CIMultiDict[str]) -> None:
