@@ -143,6 +143,20 @@ def wheels(session: nox.Session) -> None:
     shutil.rmtree(dist, ignore_errors=True)
     session.run_install("uv", "build", "--all-packages", "--wheel", "--out-dir", str(dist))
     session.run("python", "tools/check_wheels.py", str(dist))
+    # transom-protocol as a machine without a C compiler builds it.
+    pure = ROOT / "build" / "pure-wheels"
+    shutil.rmtree(pure, ignore_errors=True)
+    session.run_install(
+        "uv",
+        "build",
+        "--package",
+        "transom-protocol",
+        "--wheel",
+        "--out-dir",
+        str(pure),
+        env={"TRANSOM_BUILD_EXTENSIONS": "no"},
+    )
+    session.run("python", "tools/check_wheels.py", "--pure", str(pure))
 
 
 @nox.session
