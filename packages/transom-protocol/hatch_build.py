@@ -55,8 +55,13 @@ class SpeedupsBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             relative = Path("transom", "protocol", built.name)
             if version == "editable":
                 # The editable wheel points a .pth file at src/: the module
-                # must sit beside its source to be imported.
-                shutil.copy2(built, root / "src" / relative)
+                # must sit beside its source to be imported. It replaces the
+                # old one by a rename, never by writing over it: a process
+                # that has the old one loaded would crash.
+                target = root / "src" / relative
+                staged = target.with_name(f".{target.name}.new")
+                shutil.copy2(built, staged)
+                os.replace(staged, target)
                 return
             kept = root / "build" / "speedups" / built.name
             kept.parent.mkdir(parents=True, exist_ok=True)
