@@ -114,6 +114,12 @@ Fetch = Callable[[str], Awaitable[int]]
 
 
 async def _drive(fetch: Fetch, url: str, count: int, samples: list[float]) -> float:
+    """One untimed fetch, then ``count`` timed ones; returns their seconds.
+
+    The RSS is sampled after the untimed fetch, halfway through and at the end.
+    """
+    await fetch(url)
+    samples.append(rss_mib())
     remaining = count
     done = 0
 
@@ -128,7 +134,9 @@ async def _drive(fetch: Fetch, url: str, count: int, samples: list[float]) -> fl
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    samples.append(rss_mib())
+    return elapsed
 
 
 async def run_transom(url: str, count: int, samples: list[float]) -> float:
@@ -140,11 +148,7 @@ async def run_transom(url: str, count: int, samples: list[float]) -> float:
             async with session.get(target) as response:
                 return len(await response.read())
 
-        await fetch(url)
-        samples.append(rss_mib())
-        elapsed = await _drive(fetch, url, count, samples)
-        samples.append(rss_mib())
-        return elapsed
+        return await _drive(fetch, url, count, samples)
 
 
 async def run_aiohttp(url: str, count: int, samples: list[float]) -> float:
@@ -156,11 +160,7 @@ async def run_aiohttp(url: str, count: int, samples: list[float]) -> float:
             async with session.get(target) as response:
                 return len(await response.read())
 
-        await fetch(url)
-        samples.append(rss_mib())
-        elapsed = await _drive(fetch, url, count, samples)
-        samples.append(rss_mib())
-        return elapsed
+        return await _drive(fetch, url, count, samples)
 
 
 async def run_httpx(url: str, count: int, samples: list[float]) -> float:
@@ -173,11 +173,7 @@ async def run_httpx(url: str, count: int, samples: list[float]) -> float:
             response = await client.get(target)
             return len(response.content)
 
-        await fetch(url)
-        samples.append(rss_mib())
-        elapsed = await _drive(fetch, url, count, samples)
-        samples.append(rss_mib())
-        return elapsed
+        return await _drive(fetch, url, count, samples)
 
 
 class _RawClient(asyncio.Protocol):
@@ -230,10 +226,7 @@ async def run_raw(url: str, count: int, samples: list[float]) -> float:
         finally:
             idle.append(client)
 
-    await fetch(url)
-    samples.append(rss_mib())
     elapsed = await _drive(fetch, url, count, samples)
-    samples.append(rss_mib())
     for client in idle:
         assert client.transport is not None
         client.transport.close()

@@ -24,37 +24,29 @@ import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-HERE = Path(__file__).resolve().parent
-HOST = "127.0.0.1"
+# Run by path, only this folder is on sys.path: the repository root makes the
+# shared harness importable by its package name.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import benchmarks._harness as harness
+from benchmarks._harness import HOST, ServerKind, Unavailable
+
 CONNECTIONS = 64
 SERVER_CORE = 0
 WRK_CORE = 1
 FULL_ROUNDS, FULL_SECONDS, FULL_WARMUP_SECONDS = 5, 10, 3
 QUICK_ROUNDS, QUICK_SECONDS, QUICK_WARMUP_SECONDS = 2, 3, 1
-# Generous bounds: a server importing a large framework on a busy machine can
-# take seconds to listen; one that takes longer is reported, not waited for.
-STARTUP_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
-CHECK_TIMEOUT = 5.0
 # wrk is given this much time beyond its own duration before it is killed.
 WRK_GRACE_SECONDS = 30
 TARGET_RATIOS = {"uvloop": 2.5, "asyncio": 2.0}
 BASELINE = "aiohttp"
 LOOPS = ("asyncio", "uvloop")
-# Leading directories of a traceback's file names, left out of the reasons shown.
-_DIRECTORIES = re.compile(r"/\S*/")
 
 
 @dataclass(frozen=True)
@@ -65,15 +57,6 @@ class Endpoint:
     path: str
     body: bytes
     content_type: str
-
-
-@dataclass(frozen=True)
-class ServerKind:
-    """A server under test: its short name, the table's name for it, its app script."""
-
-    name: str
-    title: str
-    script: str
 
 
 TEXT = "text/plain; charset=utf-8"
@@ -91,10 +74,6 @@ SERVERS = {
         ServerKind("raw", "raw asyncio", "raw_app.py"),
     )
 }
-
-
-class Unavailable(Exception):
-    """A server cannot be measured; the message says why, in one line."""
 
 
 # -- wrk ---------------------------------------------------------------------------
@@ -173,24 +152,8 @@ def run_wrk(wrk: str, url: str, seconds: int, pin: bool) -> WrkResult:
 # -- the servers ---------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port on ``HOST`` that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class ServerProcess:
-    """One server app running in a subprocess, pinned to the server core."""
-
-    kind: ServerKind
-    loop: str
-    pin: bool
-    log: IO[bytes]
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+class ServerProcess(harness.AppProcess):
+    """One server app running in a subprocess, pinned to the server core with ``taskset``."""
 
     @property
     def url(self) -> str:
@@ -202,32 +165,13 @@ class ServerProcess:
         Raises:
             Unavailable: It exited, never listened, or answered a path wrongly.
         """
-        script = HERE / "servers" / self.kind.script
-        command = [sys.executable, str(script), "--port", str(self.port), "--loop", self.loop]
-        self.process = subprocess.Popen(
-            pinned(SERVER_CORE, command, self.pin),
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=self.log,
-        )
-        self._wait_listening()
+        self.launch(pinned(SERVER_CORE, self.command(), self.pin))
+        self.wait_listening()
         for endpoint in ENDPOINTS:
             self._check(endpoint)
 
-    def _wait_listening(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            self.ensure_alive()
-            try:
-                socket.create_connection((HOST, self.port), timeout=0.5).close()
-            except OSError:
-                time.sleep(0.05)
-            else:
-                return
-        raise Unavailable(f"not listening after {STARTUP_TIMEOUT:.0f} s")
-
     def _check(self, endpoint: Endpoint) -> None:
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=CHECK_TIMEOUT)
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=harness.CHECK_TIMEOUT)
         try:
             connection.request("GET", endpoint.path)
             response = connection.getresponse()
@@ -246,24 +190,6 @@ class ServerProcess:
                 f"expected 200 {endpoint.content_type!r} {endpoint.body!r}"
             )
 
-    def ensure_alive(self) -> None:
-        """Raise :class:`Unavailable` with the app's last error if it has exited."""
-        if self.process is None or self.process.poll() is None:
-            return
-        raise Unavailable(f"exited with {self.process.returncode}: {self.last_error()}")
-
-    def last_error(self) -> str:
-        """The last exception the app logged and where it was raised, else its last line."""
-        self.log.flush()
-        self.log.seek(0)
-        lines = [line for line in self.log.read().decode(errors="replace").splitlines() if line]
-        errors = [i for i, line in enumerate(lines) if re.match(r"[\w.]+(Error|Exception)\b", line)]
-        if not errors:
-            return repr(lines[-1][:200]) if lines else "no output"
-        frames = [line.strip() for line in lines[: errors[-1]] if line.lstrip().startswith("File")]
-        where = " (" + _DIRECTORIES.sub("", frames[-1]) + ")" if frames else ""
-        return repr(lines[errors[-1]][:160] + where)
-
     def rss_mib(self) -> float | None:
         """The server's resident memory (``VmRSS``) in MiB, when readable."""
         if self.process is None:
@@ -274,18 +200,6 @@ class ServerProcess:
             return None
         match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
         return int(match.group(1)) / 1024 if match else None
-
-    def stop(self) -> None:
-        """Ask the app to stop (SIGTERM), then kill it if it has not within ``STOP_TIMEOUT``."""
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT)
 
 
 def _normalized(content_type: str) -> str:
@@ -360,35 +274,15 @@ class Results:
         return max(samples) if samples else None
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def measure_loop(results: Results, plan: Plan, loop: str, logs: Path) -> None:
     """Start every server on ``loop``, warm each endpoint up, then run interleaved rounds."""
-    running: list[ServerProcess] = []
-    try:
-        for name in plan.names:
-            log = (logs / f"{name}-{loop}.log").open("w+b")
-            server = ServerProcess(SERVERS[name], loop, plan.pin, log)
-            running.append(server)
-            try:
-                server.start()
-            except Unavailable as exc:
-                results.unavailable[(loop, name)] = str(exc)
-                _log(f"[{loop}] {name}: unavailable: {exc}")
-                server.stop()
-        for round_index in range(-1, plan.rounds):
-            # Rotating the order spreads outside load evenly over the servers.
-            shift = max(round_index, 0) % len(running)
-            for endpoint in ENDPOINTS:
-                for server in running[shift:] + running[:shift]:
-                    if (loop, server.kind.name) not in results.unavailable:
-                        _load(results, plan, server, endpoint, round_index)
-    finally:
-        for server in running:
-            server.stop()
-            server.log.close()
+    kinds = [SERVERS[name] for name in plan.names]
+    with harness.running_servers(
+        ServerProcess, kinds, loop, plan.pin, logs, results.unavailable
+    ) as running:
+        for round_index, endpoint, server in harness.interleaved(running, ENDPOINTS, plan.rounds):
+            if (loop, server.kind.name) not in results.unavailable:
+                _load(results, plan, server, endpoint, round_index)
 
 
 def _load(
@@ -402,11 +296,11 @@ def _load(
         server.ensure_alive()
     except Unavailable as exc:
         results.unavailable[(loop, name)] = f"under load on {endpoint.path}: {exc}"
-        _log(f"[{loop}] {name}: unavailable: {exc}")
+        harness.log(f"[{loop}] {name}: unavailable: {exc}")
         return
     stage = "warm-up" if round_index < 0 else f"round {round_index + 1}"
     errors = f", {result.errors}" if result.errors else ""
-    _log(
+    harness.log(
         f"[{loop}] {stage} {name} {endpoint.label}: {result.requests_per_second:,.0f} req/s, "
         f"p99 {result.p99_ms:.2f} ms{errors}"
     )
@@ -518,12 +412,7 @@ def render_notes(results: Results, plan: Plan) -> list[str]:
             f"- noise: between rounds, req/s varied by {typical:.0%} of the median in a typical "
             f"cell, {widest:.0%} at worst ({name} `{label}` under {loop})"
         )
-    lines += [
-        f"- {SERVERS[name].title} under {loop}: unavailable: {results.unavailable[(loop, name)]}"
-        for loop in plan.loops
-        for name in plan.names
-        if (loop, name) in results.unavailable
-    ]
+    lines += harness.unavailable_notes(results.unavailable, SERVERS, plan.loops, plan.names)
     for (loop, name, label), cell in results.cells.items():
         if cell.errors and (loop, name) not in results.unavailable:
             lines.append(f"- {SERVERS[name].title} `{label}` under {loop}: {cell.errors[0]}")
@@ -533,21 +422,11 @@ def render_notes(results: Results, plan: Plan) -> list[str]:
 # -- main ----------------------------------------------------------------------------
 
 
-def _choices(allowed: list[str]) -> Callable[[str], list[str]]:
-    def parse(value: str) -> list[str]:
-        chosen = [item.strip() for item in value.split(",") if item.strip()]
-        if not chosen or any(item not in allowed for item in chosen):
-            raise argparse.ArgumentTypeError(f"choose from {', '.join(allowed)}")
-        return [item for item in allowed if item in chosen]
-
-    return parse
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 rounds of 3 s, for a smoke check")
-    parser.add_argument("--loops", type=_choices(list(LOOPS)), default=list(LOOPS))
-    parser.add_argument("--servers", type=_choices(list(SERVERS)), default=list(SERVERS))
+    parser.add_argument("--loops", type=harness.choices(list(LOOPS)), default=list(LOOPS))
+    parser.add_argument("--servers", type=harness.choices(list(SERVERS)), default=list(SERVERS))
     parser.add_argument("--rounds", type=int, help="override the number of rounds")
     parser.add_argument("--duration", type=int, help="override the seconds per round")
     args = parser.parse_args()

@@ -43,21 +43,23 @@ import hashlib
 import importlib.util
 import os
 import platform
-import re
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, cast
+from typing import cast
 
-HERE = Path(__file__).resolve().parent
-HOST = "127.0.0.1"
+# Run by path, only this folder is on sys.path: the repository root makes the
+# shared harness importable by its package name.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+import benchmarks._harness as harness
+from benchmarks._harness import HOST, ServerKind, Unavailable
+from benchmarks.servers._serving import loop_factory
+
 SERVER_CORE = 0
 CLIENT_CORE = 1
 CONNECTION_COUNTS = (1, 16)
@@ -65,11 +67,6 @@ FULL_ROUNDS, FULL_SECONDS, FULL_WARMUP_SECONDS = 5, 5.0, 2.0
 QUICK_ROUNDS, QUICK_SECONDS, QUICK_WARMUP_SECONDS = 2, 1.5, 0.5
 # Every timed run starts with this much unmeasured load on its fresh connections.
 RAMP_SECONDS = 0.3
-# Generous bounds: a server importing a large framework on a busy machine can
-# take seconds to listen; one that takes longer is reported, not waited for.
-STARTUP_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
-CHECK_TIMEOUT = 5.0
 # Opening or closing every connection of a run, and the last echoes' return.
 CONNECT_TIMEOUT = 10.0
 SETTLE_TIMEOUT = 5.0
@@ -84,23 +81,12 @@ TARGETS = (  # (connections, other server, lowest transom/other ratio)
     (16, "raw", 0.8),
 )
 RATIOS = ("aiohttp", "websockets", "raw")
-# Leading directories of a traceback's file names, left out of the reasons shown.
-_DIRECTORIES = re.compile(r"/\S*/")
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MESSAGE = b"0123456789abcdefghijklmnopqrstuv"
 CHECK_MESSAGE = "echo check: h\u00e9llo w\u00f6rld \u2713".encode()
 MASK = b"\x37\xfa\x21\x3d"
 OP_TEXT, OP_CLOSE = 0x1, 0x8
-
-
-@dataclass(frozen=True)
-class ServerKind:
-    """A server under test: its short name, the table's name for it, its app script."""
-
-    name: str
-    title: str
-    script: str
 
 
 SERVERS = {
@@ -112,10 +98,6 @@ SERVERS = {
         ServerKind("raw", "raw asyncio", "ws_raw_app.py"),
     )
 }
-
-
-class Unavailable(Exception):
-    """A server cannot be measured; the message says why, in one line."""
 
 
 # -- frames and the handshake ----------------------------------------------------------
@@ -429,29 +411,13 @@ def _raise_errors(clients: list[EchoClient]) -> None:
 # -- the servers ---------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port on ``HOST`` that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def can_pin() -> bool:
     """Whether this machine lets processes be pinned to the two cores used."""
     return hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1
 
 
-@dataclass
-class ServerProcess:
-    """One server app running in a subprocess, pinned to the server core."""
-
-    kind: ServerKind
-    loop: str
-    pin: bool
-    log: IO[bytes]
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+class ServerProcess(harness.AppProcess):
+    """One server app running in a subprocess, pinned to the server core by its CPU affinity."""
 
     def start(self) -> None:
         """Start the app, wait until it accepts connections and check that it echoes.
@@ -459,35 +425,19 @@ class ServerProcess:
         Raises:
             Unavailable: It exited, never listened, or did not echo a message exactly.
         """
-        script = HERE / "servers" / self.kind.script
-        command = [sys.executable, str(script), "--port", str(self.port), "--loop", self.loop]
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log
-        )
+        process = self.launch(self.command())
         if self.pin:
-            os.sched_setaffinity(self.process.pid, {SERVER_CORE})
-        self._wait_listening()
+            os.sched_setaffinity(process.pid, {SERVER_CORE})
+        self.wait_listening()
         try:
             self._check_echo()
         except (OSError, Unavailable) as exc:
             raise Unavailable(f"echo check: {exc}; the server logged {self.last_error()}") from None
 
-    def _wait_listening(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            self.ensure_alive()
-            try:
-                socket.create_connection((HOST, self.port), timeout=0.5).close()
-            except OSError:
-                time.sleep(0.05)
-            else:
-                return
-        raise Unavailable(f"not listening after {STARTUP_TIMEOUT:.0f} s")
-
     def _check_echo(self) -> None:
         """Handshake, one non-ASCII text message, its exact echo, the close handshake."""
         request, accept = handshake(self.port)
-        with socket.create_connection((HOST, self.port), timeout=CHECK_TIMEOUT) as sock:
+        with socket.create_connection((HOST, self.port), timeout=harness.CHECK_TIMEOUT) as sock:
             sock.sendall(request)
             data = _receive_until(sock, b"", lambda data: b"\r\n\r\n" in data)
             head, _, rest = data.partition(b"\r\n\r\n")
@@ -504,24 +454,6 @@ class ServerProcess:
             if data[0] != 0x80 | OP_CLOSE:
                 raise Unavailable(f"a close frame was answered with {data[:20]!r}")
 
-    def ensure_alive(self) -> None:
-        """Raise :class:`Unavailable` with the app's last error if it has exited."""
-        if self.process is None or self.process.poll() is None:
-            return
-        raise Unavailable(f"exited with {self.process.returncode}: {self.last_error()}")
-
-    def last_error(self) -> str:
-        """The last exception the app logged and where it was raised, else its last line."""
-        self.log.flush()
-        self.log.seek(0)
-        lines = [line for line in self.log.read().decode(errors="replace").splitlines() if line]
-        errors = [i for i, line in enumerate(lines) if re.match(r"[\w.]+(Error|Exception)\b", line)]
-        if not errors:
-            return repr(lines[-1][:200]) if lines else "no output"
-        frames = [line.strip() for line in lines[: errors[-1]] if line.lstrip().startswith("File")]
-        where = " (" + _DIRECTORIES.sub("", frames[-1]) + ")" if frames else ""
-        return repr(lines[errors[-1]][:160] + where)
-
     def cpu_seconds(self) -> float | None:
         """User plus system CPU time the server has used so far, when readable."""
         if self.process is None:
@@ -531,18 +463,6 @@ class ServerProcess:
         except (OSError, IndexError):
             return None
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        """Ask the app to stop (SIGTERM), then kill it if it has not within ``STOP_TIMEOUT``."""
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT)
 
 
 def _receive_until(sock: socket.socket, data: bytes, done: Callable[[bytes], bool]) -> bytes:
@@ -604,37 +524,19 @@ class Results:
         return ours / theirs if ours is not None and theirs else None
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def measure_loop(
     results: Results, plan: Plan, loop: str, logs: Path, runner: asyncio.Runner
 ) -> None:
     """Start every server on ``loop``, warm each up, then run interleaved rounds."""
-    running: list[ServerProcess] = []
-    try:
-        for name in plan.names:
-            log = (logs / f"{name}-{loop}.log").open("w+b")
-            server = ServerProcess(SERVERS[name], loop, plan.pin, log)
-            running.append(server)
-            try:
-                server.start()
-            except Unavailable as exc:
-                results.unavailable[(loop, name)] = str(exc)
-                _log(f"[{loop}] {name}: unavailable: {exc}")
-                server.stop()
-        for round_index in range(-1, plan.rounds):
-            # Rotating the order spreads outside load evenly over the servers.
-            shift = max(round_index, 0) % len(running)
-            for connections in plan.connections:
-                for server in running[shift:] + running[:shift]:
-                    if (loop, server.kind.name) not in results.unavailable:
-                        _load(results, plan, server, connections, round_index, runner)
-    finally:
-        for server in running:
-            server.stop()
-            server.log.close()
+    kinds = [SERVERS[name] for name in plan.names]
+    with harness.running_servers(
+        ServerProcess, kinds, loop, plan.pin, logs, results.unavailable
+    ) as running:
+        for round_index, connections, server in harness.interleaved(
+            running, plan.connections, plan.rounds
+        ):
+            if (loop, server.kind.name) not in results.unavailable:
+                _load(results, plan, server, connections, round_index, runner)
 
 
 def _load(
@@ -659,11 +561,11 @@ def _load(
         else:
             why = f"{exc}; the server logged {server.last_error()}"
         results.unavailable[(loop, name)] = f"under load with {connections} connection(s): {why}"
-        _log(f"[{loop}] {name}: unavailable: {why}")
+        harness.log(f"[{loop}] {name}: unavailable: {why}")
         return
     busy = "" if result.server_cpu is None else f", server CPU {result.server_cpu:.0%}"
     stage = "warm-up" if round_index < 0 else f"round {round_index + 1}"
-    _log(
+    harness.log(
         f"[{loop}] {stage} {name} x{connections}: {result.messages_per_second:,.0f} msg/s, "
         f"client CPU {result.client_cpu:.0%}{busy}"
     )
@@ -763,26 +665,11 @@ def render_notes(results: Results, plan: Plan) -> list[str]:
                 f"median in a typical cell, {widest:.0%} at worst ({name}, {connections} "
                 "connection(s))"
             )
-    lines += [
-        f"- {SERVERS[name].title} under {loop}: unavailable: {results.unavailable[(loop, name)]}"
-        for loop in plan.loops
-        for name in plan.names
-        if (loop, name) in results.unavailable
-    ]
+    lines += harness.unavailable_notes(results.unavailable, SERVERS, plan.loops, plan.names)
     return lines
 
 
 # -- main ----------------------------------------------------------------------------
-
-
-def _choices(allowed: list[str]) -> Callable[[str], list[str]]:
-    def parse(value: str) -> list[str]:
-        chosen = [item.strip() for item in value.split(",") if item.strip()]
-        if not chosen or any(item not in allowed for item in chosen):
-            raise argparse.ArgumentTypeError(f"choose from {', '.join(allowed)}")
-        return [item for item in allowed if item in chosen]
-
-    return parse
 
 
 def _counts(value: str) -> list[int]:
@@ -795,16 +682,6 @@ def _counts(value: str) -> list[int]:
     return counts
 
 
-def client_loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop's loop factory for ``"uvloop"``, else ``None`` (asyncio's default loop)."""
-    if name != "uvloop":
-        return None
-    import uvloop
-
-    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
-    return factory
-
-
 def main() -> int:
     has_uvloop = importlib.util.find_spec("uvloop") is not None
     loops = list(LOOPS) if has_uvloop else ["asyncio"]
@@ -812,8 +689,8 @@ def main() -> int:
     parser.add_argument(
         "--quick", action="store_true", help=f"{QUICK_ROUNDS} rounds of {QUICK_SECONDS:g} s"
     )
-    parser.add_argument("--loops", type=_choices(list(LOOPS)), default=loops)
-    parser.add_argument("--servers", type=_choices(list(SERVERS)), default=list(SERVERS))
+    parser.add_argument("--loops", type=harness.choices(list(LOOPS)), default=loops)
+    parser.add_argument("--servers", type=harness.choices(list(SERVERS)), default=list(SERVERS))
     parser.add_argument("--connections", type=_counts, default=list(CONNECTION_COUNTS))
     parser.add_argument("--rounds", type=int, help="override the number of rounds")
     parser.add_argument("--duration", type=float, help="override the seconds per round")
@@ -843,7 +720,7 @@ def main() -> int:
     results = Results()
     with (
         tempfile.TemporaryDirectory(prefix="bench-ws-echo-") as logs,
-        asyncio.Runner(loop_factory=client_loop_factory(args.client_loop)) as runner,
+        asyncio.Runner(loop_factory=loop_factory(args.client_loop)) as runner,
     ):
         for loop in plan.loops:
             measure_loop(results, plan, loop, Path(logs), runner)

@@ -12,13 +12,16 @@ Usage: ``python raw_app.py --port PORT [--loop asyncio|uvloop]``. Serves on
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import signal
-from collections.abc import Callable
+import os
+import sys
 from typing import cast
 
-HOST = "127.0.0.1"
+# Run by path, only this folder is on sys.path: the repository root makes the
+# shared scaffolding importable by its package name.
+sys.path.append(os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir)))
+from benchmarks.servers._serving import protocol_serving, run
+
 # A request head longer than this without its blank line closes the connection:
 # the benchmark's requests are a few hundred bytes.
 MAX_HEAD_SIZE = 8192
@@ -77,37 +80,5 @@ class CannedResponder(asyncio.Protocol):
             self._transport.close()
 
 
-async def serve(port: int) -> None:
-    """Serve on ``HOST:port`` until SIGTERM or SIGINT."""
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(CannedResponder, HOST, port, backlog=1024)
-    stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        server.close()
-
-
-def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop's loop factory for ``"uvloop"``, else ``None`` (asyncio's default loop)."""
-    if name != "uvloop":
-        return None
-    import uvloop
-
-    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
-    return factory
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
-    args = parser.parse_args()
-    with asyncio.Runner(loop_factory=loop_factory(args.loop)) as runner:
-        runner.run(serve(args.port))
-
-
 if __name__ == "__main__":
-    main()
+    run(__doc__, protocol_serving(CannedResponder))

@@ -11,9 +11,10 @@ implementation is uvicorn's httptools one when httptools is installed, else h11.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
+import os
+import sys
 from typing import Any
 
 import uvicorn
@@ -22,7 +23,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-HOST = "127.0.0.1"
+# Run by path, only this folder is on sys.path: the repository root makes the
+# shared scaffolding importable by its package name.
+sys.path.append(os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir)))
+from benchmarks.servers._serving import HOST, parse_args
 
 
 class CharsetJSONResponse(JSONResponse):
@@ -58,10 +62,7 @@ def make_app() -> Starlette:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     config = uvicorn.Config(
         make_app(),

@@ -12,14 +12,15 @@ on 127.0.0.1 at ``/``, one process, access log off, until SIGTERM or SIGINT.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import signal
-from collections.abc import Callable
+import os
+import sys
 
 from transom import web
 
-HOST = "127.0.0.1"
+# Run by path, only this folder is on sys.path: the repository root makes the
+# shared scaffolding importable by its package name.
+sys.path.append(os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir)))
+from benchmarks.servers._serving import run, runner_serving
 
 
 async def echo(request: web.Request) -> web.WebSocketResponse:
@@ -41,39 +42,5 @@ def make_app() -> web.Application:
     return app
 
 
-async def serve(port: int) -> None:
-    """Serve on ``HOST:port`` until SIGTERM or SIGINT, then clean up."""
-    runner = web.AppRunner(make_app(), access_log=None)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, HOST, port).start()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-
-
-def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop's loop factory for ``"uvloop"``, else ``None`` (asyncio's default loop)."""
-    if name != "uvloop":
-        return None
-    import uvloop
-
-    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
-    return factory
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
-    args = parser.parse_args()
-    with asyncio.Runner(loop_factory=loop_factory(args.loop)) as runner:
-        runner.run(serve(args.port))
-
-
 if __name__ == "__main__":
-    main()
+    run(__doc__, runner_serving(make_app, web.AppRunner, web.TCPSite))

@@ -9,14 +9,15 @@ Serves on 127.0.0.1, one process, until SIGTERM or SIGINT.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import signal
-from collections.abc import Callable
+import os
+import sys
 
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection, serve
 
-HOST = "127.0.0.1"
+# Run by path, only this folder is on sys.path: the repository root makes the
+# shared scaffolding importable by its package name.
+sys.path.append(os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir)))
+from benchmarks.servers._serving import HOST, run
 
 
 async def echo(ws: ServerConnection) -> None:
@@ -25,34 +26,10 @@ async def echo(ws: ServerConnection) -> None:
         await ws.send(message)
 
 
-async def run(port: int) -> None:
-    """Serve on ``HOST:port`` until SIGTERM or SIGINT, then close the server."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    async with serve(echo, HOST, port, compression=None, ping_interval=None):
-        await stop.wait()
-
-
-def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop's loop factory for ``"uvloop"``, else ``None`` (asyncio's default loop)."""
-    if name != "uvloop":
-        return None
-    import uvloop
-
-    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
-    return factory
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
-    args = parser.parse_args()
-    with asyncio.Runner(loop_factory=loop_factory(args.loop)) as runner:
-        runner.run(run(args.port))
+def serving(port: int) -> Server:
+    """The echo server on ``HOST:port``: no compression, no keepalive pings."""
+    return serve(echo, HOST, port, compression=None, ping_interval=None)
 
 
 if __name__ == "__main__":
-    main()
+    run(__doc__, serving)
