@@ -104,8 +104,10 @@ class WebSocketChannel:
         self._queued_size = 0
         self._read_paused = False
         self._waiter: asyncio.Future[WSMessage] | None = None
-        # Closing handshake: which Close frames went which way.
-        self._close_sent = False
+        # Closing handshake: which Close frames went which way. Nothing is
+        # sent once _sending_closed: our Close frame went out, or the
+        # connection was given up (a protocol error, a missed heartbeat).
+        self._sending_closed = False
         self._close_received = False
         self._closed = False
         self._closed_waiter: asyncio.Future[None] | None = None
@@ -125,7 +127,7 @@ class WebSocketChannel:
     @property
     def closed(self) -> bool:
         """Whether a Close frame was sent or the connection is gone."""
-        return self._closed or self._close_sent
+        return self._closed or self._sending_closed
 
     @property
     def close_code(self) -> int | None:
@@ -177,7 +179,7 @@ class WebSocketChannel:
 
     def shutdown(self) -> None:
         """The server is stopping: close with 1001 (going away)."""
-        if not self._close_sent and not self._closed and self._close_task is None:
+        if not self._sending_closed and not self._closed and self._close_task is None:
             self._close_task = self._loop.create_task(self.close(code=CloseCode.GOING_AWAY))
 
     def _process(self) -> None:
@@ -192,7 +194,7 @@ class WebSocketChannel:
                 return
             kind = type(event)
             if kind is TextMessage or kind is BytesMessage:
-                if self._close_sent:
+                if self._sending_closed:
                     continue
                 message_type = _TEXT if kind is TextMessage else _BINARY
                 woke = self._deliver(_new_tuple(WSMessage, (message_type, event.data, None)))  # type: ignore[union-attr]
@@ -205,7 +207,7 @@ class WebSocketChannel:
             elif kind is Ping:
                 payload: bytes = event.payload  # type: ignore[union-attr]
                 if self._autoping:
-                    if not self._close_sent:
+                    if not self._sending_closed:
                         self._write(conn.send_pong(payload))
                 else:
                     self._deliver(WSMessage(WSMsgType.PING, payload, None))
@@ -233,7 +235,7 @@ class WebSocketChannel:
 
     def _on_close_received(self, event: CloseReceived) -> None:
         self._close_received = True
-        if self._close_sent:
+        if self._sending_closed:
             # The answer to our Close frame: the handshake is complete and
             # the TCP connection ends (RFC 6455 §7.1.1).
             self._close_code = event.code
@@ -248,7 +250,7 @@ class WebSocketChannel:
     def _answer_close(self, code: int) -> None:
         # Echo the peer's code (RFC 6455 §5.5.1); 1005 means it sent none.
         echo = CloseCode.NORMAL_CLOSURE if code == CloseCode.NO_STATUS_RCVD else code
-        self._close_sent = True
+        self._sending_closed = True
         self._write(self._conn.send_close(echo))
         self._handshake_done()
         self._set_closed(None)
@@ -256,7 +258,7 @@ class WebSocketChannel:
     def _fail(self, exc: WebSocketProtocolError) -> None:
         self._exception = exc
         self._close_code = exc.close_code
-        self._close_sent = True
+        self._sending_closed = True
         self._write(self._conn.data_to_send())
         self._close_transport()
         self._deliver(WSMessage(WSMsgType.ERROR, exc, None))
@@ -319,7 +321,7 @@ class WebSocketChannel:
             if self._closed_receives > _CLOSED_RECEIVES_ALLOWED:
                 raise RuntimeError("WebSocket connection is closed.")
             return CLOSED_MESSAGE
-        if self._close_sent:
+        if self._sending_closed:
             return CLOSING_MESSAGE
         waiter: asyncio.Future[WSMessage] = self._loop.create_future()
         self._waiter = waiter
@@ -350,7 +352,7 @@ class WebSocketChannel:
 
     def _live_transport(self) -> asyncio.Transport:
         transport = self._transport
-        if transport is None or self._close_sent or self._closed:
+        if transport is None or self._sending_closed or self._closed:
             raise ConnectionResetError("Cannot write to closing transport")
         return transport
 
@@ -390,10 +392,10 @@ class WebSocketChannel:
 
     async def close(self, *, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> bool:
         """Run the closing handshake; see ``WebSocketResponse.close``."""
-        if self._close_sent or self._closed:
+        if self._sending_closed or self._closed:
             await self._wait_closed()
             return False
-        self._close_sent = True
+        self._sending_closed = True
         self._close_code = code
         self._write(self._conn.send_close(code, reason))
         # A task blocked in receive() learns that the socket is closing.
@@ -449,7 +451,7 @@ class WebSocketChannel:
     def _on_heartbeat(self) -> None:
         heartbeat = self._heartbeat
         assert heartbeat is not None
-        if self._closed or self._close_sent:
+        if self._closed or self._sending_closed:
             return
         if self._heard:
             # Something arrived since the last tick: the peer is alive.
@@ -475,7 +477,7 @@ class WebSocketChannel:
         heartbeat = self._heartbeat
         exc = TimeoutError(f"no PONG received after {heartbeat} seconds")
         self._exception = exc
-        self._close_sent = True
+        self._sending_closed = True
         self._close_transport()
         self._deliver(WSMessage(WSMsgType.ERROR, exc, None))
         self._set_closed(None)
