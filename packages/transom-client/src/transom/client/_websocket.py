@@ -9,7 +9,6 @@ offered, and the pooled connection is handed to a
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -17,6 +16,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from transom.client._errors import WSServerHandshakeError
+from transom.client._websocket_api import WebSocketAPI
 from transom.client._websocket_channel import WebSocketChannel
 from transom.protocol.websocket import (
     CloseCode,
@@ -25,7 +25,6 @@ from transom.protocol.websocket import (
     Role,
     WebSocketConnection,
     WSMessage,
-    WSMsgType,
     client_handshake_request,
     validate_server_response,
 )
@@ -35,11 +34,6 @@ if TYPE_CHECKING:
 
     from transom.client._pooled_connection import PooledConnection
     from transom.client._response import ClientResponse
-
-# What ends ``async for``; data messages are told apart first, by identity.
-_TEXT = WSMsgType.TEXT
-_BINARY = WSMsgType.BINARY
-_END_OF_ITERATION = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED})
 
 __all__ = [
     "DEFAULT_WS_CLOSE_TIMEOUT",
@@ -90,7 +84,7 @@ def compress_offer(compress: int | bool | PerMessageDeflate) -> PerMessageDeflat
     return PerMessageDeflate(server_max_window_bits=compress)
 
 
-class ClientWebSocketResponse:
+class ClientWebSocketResponse(WebSocketAPI):
     """An open client WebSocket; ``ClientSession.ws_connect`` returns it.
 
     The same API as the server's ``WebSocketResponse``: :meth:`receive`
@@ -107,7 +101,7 @@ class ClientWebSocketResponse:
         receive_timeout: float | None,
     ) -> None:
         self._response = response
-        self._channel = channel
+        self._channel: WebSocketChannel = channel
         self._protocol = protocol
         self._compress = compress
         self._receive_timeout = receive_timeout
@@ -143,10 +137,6 @@ class ClientWebSocketResponse:
         """The 101 response of the handshake (status and headers)."""
         return self._response
 
-    def exception(self) -> BaseException | None:
-        """What failed the connection (a protocol error, a heartbeat timeout), or None."""
-        return self._channel.exception
-
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         """Transport information (``"peername"``, ``"sslcontext"``...)."""
         connection = self._response.connection
@@ -167,100 +157,7 @@ class ClientWebSocketResponse:
         """
         return await self._channel.receive(self._receive_timeout if timeout is None else timeout)
 
-    async def receive_str(self, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
-        """Receive a TEXT message's text.
-
-        Raises:
-            TypeError: The next message is of another type.
-        """
-        message = await self.receive(timeout)
-        if message.type is not WSMsgType.TEXT:
-            raise TypeError(f"Received message {message.type}:{message.data!r} is not str")
-        text: str = message.data
-        return text
-
-    async def receive_bytes(self, *, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
-        """Receive a BINARY message's bytes.
-
-        Raises:
-            TypeError: The next message is of another type.
-        """
-        message = await self.receive(timeout)
-        if message.type is not WSMsgType.BINARY:
-            raise TypeError(f"Received message {message.type}:{message.data!r} is not bytes")
-        data: bytes = message.data
-        return data
-
-    async def receive_json(
-        self,
-        *,
-        loads: Callable[[str], Any] = json.loads,
-        timeout: float | None = None,  # noqa: ASYNC109
-    ) -> Any:
-        """Receive a TEXT message and decode it as JSON."""
-        return loads(await self.receive_str(timeout=timeout))
-
-    def __aiter__(self) -> ClientWebSocketResponse:
-        return self
-
-    async def __anext__(self) -> WSMessage:
-        message = await self._channel.receive(self._receive_timeout)
-        kind = message.type
-        if kind is _TEXT or kind is _BINARY or kind not in _END_OF_ITERATION:
-            return message
-        raise StopAsyncIteration
-
     # -- sending -----------------------------------------------------------------
-
-    async def send_str(self, data: str, compress: bool | None = None) -> None:
-        """Send a text message (``compress=False`` skips compression for it).
-
-        Raises:
-            TypeError: ``data`` is not a ``str``.
-            ConnectionResetError: The WebSocket is closing or closed.
-        """
-        if not isinstance(data, str):
-            raise TypeError(f"data argument must be str ({type(data)!r})")
-        channel = self._channel
-        if channel.write_text(data, compress is None or bool(compress)):
-            await channel.drain()
-
-    async def send_bytes(
-        self, data: bytes | bytearray | memoryview, compress: bool | None = None
-    ) -> None:
-        """Send a binary message.
-
-        Raises:
-            TypeError: ``data`` is not bytes-like.
-            ConnectionResetError: The WebSocket is closing or closed.
-        """
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        channel = self._channel
-        if channel.write_bytes(bytes(data), compress is None or bool(compress)):
-            await channel.drain()
-
-    async def send_json(
-        self,
-        data: Any,
-        compress: bool | None = None,
-        *,
-        dumps: Callable[[Any], str] = json.dumps,
-    ) -> None:
-        """Send ``dumps(data)`` as a text message."""
-        await self.send_str(dumps(data), compress=compress)
-
-    async def ping(self, message: bytes = b"") -> None:
-        """Send a ping (at most 125 bytes)."""
-        channel = self._channel
-        if channel.write_ping(bytes(message)):
-            await channel.drain()
-
-    async def pong(self, message: bytes = b"") -> None:
-        """Send an unsolicited pong (at most 125 bytes)."""
-        channel = self._channel
-        if channel.write_pong(bytes(message)):
-            await channel.drain()
 
     async def close(
         self, *, code: int = CloseCode.NORMAL_CLOSURE, message: bytes | str = b""

@@ -8,8 +8,7 @@ closes the WebSocket (with 1000 if nobody closed it) and then the connection.
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from transom.protocol.websocket import (
@@ -21,28 +20,21 @@ from transom.protocol.websocket import (
     Role,
     WebSocketConnection,
     WSMessage,
-    WSMsgType,
     server_handshake,
 )
 from transom.web._http_exceptions import HTTPBadRequest, HTTPMethodNotAllowed, HTTPUpgradeRequired
 from transom.web._stream_response import StreamResponse
+from transom.web._websocket_api import WebSocketAPI
 from transom.web._websocket_channel import WebSocketChannel
 
 if TYPE_CHECKING:
     from transom.web._request import BaseRequest
-
-# What ends ``async for``; data messages are told apart first, by identity.
-_TEXT = WSMsgType.TEXT
-_BINARY = WSMsgType.BINARY
-_END_OF_ITERATION = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED})
 
 __all__ = ["DEFAULT_CLOSE_TIMEOUT", "WebSocketReady", "WebSocketResponse"]
 
 #: Seconds :meth:`WebSocketResponse.close` waits for the peer's Close frame
 #: before dropping the connection; aiohttp's default.
 DEFAULT_CLOSE_TIMEOUT: Final = 10.0
-
-_NOT_PREPARED = "call prepare() first"
 
 
 class WebSocketReady(NamedTuple):
@@ -60,7 +52,7 @@ class WebSocketReady(NamedTuple):
         return self.ok
 
 
-class WebSocketResponse(StreamResponse):
+class WebSocketResponse(StreamResponse, WebSocketAPI):
     """The server side of a WebSocket; the handler returns it when done.
 
     ::
@@ -193,12 +185,6 @@ class WebSocketResponse(StreamResponse):
         if writer.paused:
             channel.pause_writing()
 
-    def _live(self) -> WebSocketChannel:
-        channel = self._channel
-        if channel is None:
-            raise RuntimeError(_NOT_PREPARED)
-        return channel
-
     # -- state -------------------------------------------------------------------
 
     @property
@@ -227,11 +213,6 @@ class WebSocketResponse(StreamResponse):
             return bool(self._compress_option)
         return bool(handshake.extensions)
 
-    def exception(self) -> BaseException | None:
-        """What failed the connection (a protocol error, a heartbeat timeout), or None."""
-        channel = self._channel
-        return None if channel is None else channel.exception
-
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         """Transport information (``"peername"``, ``"sslcontext"``...), as asyncio gives it."""
         request = self._request
@@ -256,104 +237,7 @@ class WebSocketResponse(StreamResponse):
         """
         return await self._live().receive(self._receive_timeout if timeout is None else timeout)
 
-    async def receive_str(self, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
-        """Receive a TEXT message's text.
-
-        Raises:
-            TypeError: The next message is of another type.
-        """
-        message = await self.receive(timeout)
-        if message.type is not WSMsgType.TEXT:
-            raise TypeError(f"Received message {message.type}:{message.data!r} is not str")
-        text: str = message.data
-        return text
-
-    async def receive_bytes(self, *, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
-        """Receive a BINARY message's bytes.
-
-        Raises:
-            TypeError: The next message is of another type.
-        """
-        message = await self.receive(timeout)
-        if message.type is not WSMsgType.BINARY:
-            raise TypeError(f"Received message {message.type}:{message.data!r} is not bytes")
-        data: bytes = message.data
-        return data
-
-    async def receive_json(
-        self,
-        *,
-        loads: Callable[[str], Any] = json.loads,
-        timeout: float | None = None,  # noqa: ASYNC109
-    ) -> Any:
-        """Receive a TEXT message and decode it as JSON."""
-        return loads(await self.receive_str(timeout=timeout))
-
-    def __aiter__(self) -> WebSocketResponse:
-        return self
-
-    async def __anext__(self) -> WSMessage:
-        message = await self._live().receive(self._receive_timeout)
-        kind = message.type
-        if kind is _TEXT or kind is _BINARY or kind not in _END_OF_ITERATION:
-            return message
-        raise StopAsyncIteration
-
     # -- sending -----------------------------------------------------------------
-
-    async def send_str(self, data: str, compress: bool | None = None) -> None:
-        """Send a text message.
-
-        Args:
-            data: The text.
-            compress: False (or 0) to send this one uncompressed.
-
-        Raises:
-            TypeError: ``data`` is not a ``str``.
-            ConnectionResetError: The WebSocket is closing or closed.
-        """
-        if not isinstance(data, str):
-            raise TypeError(f"data argument must be str ({type(data)!r})")
-        channel = self._live()
-        if channel.write_text(data, compress is None or bool(compress)):
-            await channel.drain()
-
-    async def send_bytes(
-        self, data: bytes | bytearray | memoryview, compress: bool | None = None
-    ) -> None:
-        """Send a binary message.
-
-        Raises:
-            TypeError: ``data`` is not bytes-like.
-            ConnectionResetError: The WebSocket is closing or closed.
-        """
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        channel = self._live()
-        if channel.write_bytes(bytes(data), compress is None or bool(compress)):
-            await channel.drain()
-
-    async def send_json(
-        self,
-        data: Any,
-        compress: bool | None = None,
-        *,
-        dumps: Callable[[Any], str] = json.dumps,
-    ) -> None:
-        """Send ``dumps(data)`` as a text message."""
-        await self.send_str(dumps(data), compress=compress)
-
-    async def ping(self, message: bytes = b"") -> None:
-        """Send a ping (at most 125 bytes)."""
-        channel = self._live()
-        if channel.write_ping(bytes(message)):
-            await channel.drain()
-
-    async def pong(self, message: bytes = b"") -> None:
-        """Send an unsolicited pong (at most 125 bytes)."""
-        channel = self._live()
-        if channel.write_pong(bytes(message)):
-            await channel.drain()
 
     async def close(
         self, *, code: int = CloseCode.NORMAL_CLOSURE, message: bytes | str = b""
@@ -386,7 +270,6 @@ class WebSocketResponse(StreamResponse):
         """Close the WebSocket if still open (called when the handler returns)."""
         if self._eof_sent:
             return
-        if self._channel is None:
-            raise RuntimeError(_NOT_PREPARED)
+        self._live()  # RuntimeError before prepare()
         self._eof_sent = True
         await self.close()
