@@ -156,8 +156,9 @@ scan_request(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
     return result;
 }
 
-/* What read_request() builds its results with; see configure_requests(). */
-static PyObject *request_type;
+/* What read_request() builds its results with; see configure_requests().
+   The layout is looked up once: register_event() updates it in place. */
+static EventLayout *request_layout;
 static PyObject *headers_type;
 static PyObject *valid_hosts;
 
@@ -176,12 +177,16 @@ configure_requests(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_
                         "configure_requests(request_cls, headers_cls, valid_hosts)");
         return NULL;
     }
-    Py_XSETREF(request_type, Py_NewRef(args[0]));
+    EventLayout *layout = find_layout(args[0]);
+    if (layout == NULL || layout->count != 4) {
+        PyErr_SetString(PyExc_TypeError, "register_event(request_cls, its 4 fields) first");
+        return NULL;
+    }
+    request_layout = layout;
     Py_XSETREF(headers_type, Py_NewRef(args[1]));
     Py_XSETREF(valid_hosts, Py_NewRef(args[2]));
     Py_RETURN_NONE;
 }
-
 
 /* Where the first CRLF CRLF in data[:size] starts, or -1. */
 static Py_ssize_t
@@ -213,8 +218,8 @@ read_request(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
                         "read_request(bytearray, max_line_size, max_count, max_block_size)");
         return NULL;
     }
-    EventLayout *layout = request_type == NULL ? NULL : find_layout(request_type);
-    if (layout == NULL || layout->count != 4) {
+    EventLayout *layout = request_layout;
+    if (layout == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "configure_requests() first");
         return NULL;
     }

@@ -62,7 +62,6 @@ _NONE = Body.NONE
 _LENGTH = Body.LENGTH
 _CHUNKED = Body.CHUNKED
 _UNTIL_CLOSE = Body.UNTIL_CLOSE
-_SWITCH_CONNECT = Switch.CONNECT
 # A request with either field has a body to frame (RFC 9112 §6.3).
 _FRAMED = FIELD_CONTENT_LENGTH | FIELD_TRANSFER_ENCODING
 
@@ -340,7 +339,7 @@ class Connection:
             proposal = switch_proposal(request.method, headers, options, version)
         else:
             keep = version == (1, 1)
-            proposal = _SWITCH_CONNECT if request.method == "CONNECT" else None
+            proposal = Switch.CONNECT if request.method == "CONNECT" else None
         self._state.request(keep, proposal)
         self._in_body = body
         self._in_remaining = length
