@@ -332,7 +332,7 @@ class Application(MutableMapping[AppKey[Any] | str, Any]):
         """
         if not self._frozen:
             self.freeze()
-        match_info = self._router._resolve(request, request.rel_url.path_safe, request.method)
+        match_info = self._router._resolve(request, _routing_path(request), request.method)
         request._match_info = match_info
         try:
             return await match_info._route._chain(request)
@@ -345,6 +345,19 @@ class Application(MutableMapping[AppKey[Any] | str, Any]):
 
     def __repr__(self) -> str:
         return f"<Application 0x{id(self):x}>"
+
+
+def _routing_path(request: Request) -> str:
+    """``request.rel_url.path_safe``, the key routes match, without building the URL
+    for a plain origin-form target (the common case)."""
+    try:
+        target = request.raw_path
+    except AttributeError:  # a stand-in request that only has rel_url
+        return request.rel_url.path_safe
+    if target[:1] == "/" and "%" not in target:
+        query = target.find("?")
+        return target if query < 0 else target[:query]
+    return request.rel_url.path_safe
 
 
 def _forward_signal(

@@ -69,6 +69,17 @@ class Response(StreamResponse):
         charset: str | None = None,
     ) -> None:
         super().__init__(status=status, reason=reason, headers=headers)
+        if text is not None and body is None and content_type is None and headers is None:
+            # The common Response(text=...): plain UTF-8 (or the given charset) text.
+            if not isinstance(text, str):
+                raise TypeError(f"text must be str, not {type(text).__name__}")
+            if charset is None:
+                self._headers["Content-Type"] = "text/plain; charset=utf-8"
+                self._body = text.encode()
+            else:
+                self._set_content_type("text/plain", charset)
+                self._body = text.encode(charset)
+            return
         self._body = b""
         if body is not None and text is not None:
             raise ValueError("body and text are exclusive")
