@@ -19,6 +19,7 @@ from transom.web._response import Response, StreamResponse
 if TYPE_CHECKING:
     from collections.abc import Coroutine
 
+    from transom.web._access_log import AbstractAccessLogger
     from transom.web._connection_writer import ConnectionWriter
     from transom.web._request import Request
     from transom.web._server_connection import ServerConnection
@@ -29,8 +30,11 @@ __all__ = ["respond", "start_task"]
 async def respond(connection: ServerConnection, request: Request, writer: ConnectionWriter) -> None:
     """Answer ``request`` through ``writer``, whatever the handler does, then release
     the connection."""
-    loop = asyncio.get_running_loop()
-    started = loop.time()
+    access_logger = connection._server.access_logger
+    if access_logger is not None and not access_logger.enabled:
+        access_logger = None
+    loop = asyncio.get_running_loop() if access_logger is not None else None
+    started = 0.0 if loop is None else loop.time()
     try:
         try:
             response = await _run_handler(connection, request)
@@ -40,8 +44,8 @@ async def respond(connection: ServerConnection, request: Request, writer: Connec
             server_logger.exception("error answering %s %s", request.method, request.path)
             connection.abort()
             response = None
-        if response is not None:
-            _log_access(connection, request, response, loop.time() - started)
+        if response is not None and loop is not None:
+            _log_access(access_logger, request, response, loop.time() - started)
     finally:
         connection.finish(request)
 
@@ -49,7 +53,7 @@ async def respond(connection: ServerConnection, request: Request, writer: Connec
 async def _run_handler(connection: ServerConnection, request: Request) -> StreamResponse | None:
     """Call the handler; turn what it raises into the response to send."""
     try:
-        response = await connection.server.handler(request)
+        response = await connection._server.handler(request)
     except HTTPException as exc:
         return exc
     except ProtocolError as exc:
@@ -121,10 +125,12 @@ async def _send(
 
 
 def _log_access(
-    connection: ServerConnection, request: Request, response: StreamResponse, elapsed: float
+    access_logger: AbstractAccessLogger | None,
+    request: Request,
+    response: StreamResponse,
+    elapsed: float,
 ) -> None:
-    access_logger = connection.server.access_logger
-    if access_logger is not None and access_logger.enabled:
+    if access_logger is not None:
         try:
             access_logger.log(request, response, elapsed)
         except Exception:
