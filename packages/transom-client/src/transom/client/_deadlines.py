@@ -98,24 +98,45 @@ class ReadTimer:
         self._waiter: asyncio.Future[Any] | None = None
         self._deadline = 0.0
 
-    async def wait(
+    def wait(
         self, waiter: asyncio.Future[_T], read_timeout: float | None, deadline: float | None
-    ) -> _T:
-        """Await ``waiter``, failing it if a limit passes first.
+    ) -> Awaitable[_T]:
+        """``waiter``, to be awaited, failed by the connection if a limit passes first.
+
+        Under a total deadline alone (the default timeouts) the shared timer
+        is armed and ``waiter`` itself is returned: the wait costs no
+        coroutine of its own.
 
         Args:
             waiter: Resolved by the connection when the peer answers.
             read_timeout: Seconds from now, or ``None``.
             deadline: The request's total deadline (loop time), or ``None``.
 
-        Raises:
-            SocketTimeoutError: ``read_timeout`` passed first.
-            ServerTimeoutError: ``deadline`` passed first.
+        Returns:
+            An awaitable with ``waiter``'s result. It raises
+            ``SocketTimeoutError`` when ``read_timeout`` passed first, and
+            ``ServerTimeoutError`` when ``deadline`` did.
         """
+        if read_timeout is None and not waiter.done():
+            if deadline is None:
+                return waiter
+            handle = self._handle
+            if handle is None or handle.when() > deadline:
+                if handle is not None:
+                    handle.cancel()
+                self._handle = self._loop.call_at(deadline, self._check_deadline)
+            # _check_deadline ignores a waiter that is already done, so this
+            # one needs no clearing once it is.
+            self._waiter = waiter
+            self._deadline = deadline
+            return waiter
+        return self._wait_with_timer(waiter, read_timeout, deadline)
+
+    async def _wait_with_timer(
+        self, waiter: asyncio.Future[_T], read_timeout: float | None, deadline: float | None
+    ) -> _T:
         if waiter.done():
             return waiter.result()
-        if read_timeout is None and deadline is not None:
-            return await self._wait_for_deadline(waiter, deadline)
         handle = arm_read_timer(self._loop, waiter, read_timeout, deadline, self._host)
         try:
             return await waiter
@@ -128,19 +149,6 @@ class ReadTimer:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
-
-    async def _wait_for_deadline(self, waiter: asyncio.Future[_T], deadline: float) -> _T:
-        handle = self._handle
-        if handle is None or handle.when() > deadline:
-            if handle is not None:
-                handle.cancel()
-            self._handle = self._loop.call_at(deadline, self._check_deadline)
-        self._waiter = waiter
-        self._deadline = deadline
-        try:
-            return await waiter
-        finally:
-            self._waiter = None
 
     def _check_deadline(self) -> None:
         self._handle = None
