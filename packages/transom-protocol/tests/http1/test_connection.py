@@ -316,3 +316,29 @@ def test_a_head_dripping_in_byte_by_byte_is_checked_as_it_grows() -> None:
 
     with pytest.raises(RemoteProtocolError, match="header value"):
         conn.next_event()
+
+
+def test_input_pending_tells_whether_next_event_has_anything_new() -> None:
+    conn = Connection(Role.SERVER)
+
+    def pending(conn: Connection) -> bool:
+        # A call, so the checker does not narrow the property between steps.
+        return conn.input_pending
+
+    assert not pending(conn)
+    conn.receive_data(b"GET / HTTP/1.1\r\nHost: h\r\n\r\nGET /next HTTP/1.1\r\n")
+    assert pending(conn)
+    assert isinstance(conn.next_event(), Request)
+    assert isinstance(conn.next_event(), EndOfMessage)
+    # The pipelined request's start is still buffered.
+    assert pending(conn)
+    conn.send_response(200, body=b"ok")
+    conn.start_next_cycle()
+    assert conn.next_event() is NEED_DATA
+    assert pending(conn)
+    conn.receive_data(b"Host: h\r\n\r\n")
+    assert isinstance(conn.next_event(), Request)
+    assert isinstance(conn.next_event(), EndOfMessage)
+    assert not pending(conn)
+    conn.receive_eof()
+    assert pending(conn)

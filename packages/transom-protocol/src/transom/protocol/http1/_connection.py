@@ -194,6 +194,15 @@ class Connection:
         return self._waiting_100
 
     @property
+    def input_pending(self) -> bool:
+        """Whether received bytes, or the peer's end of stream, await :meth:`next_event`.
+
+        When false, :meth:`next_event` has nothing new to say: the caller can
+        wait for :meth:`receive_data` or :meth:`receive_eof` first.
+        """
+        return bool(self._buf) or self._eof
+
+    @property
     def trailing_data(self) -> tuple[bytes, bool]:
         """Buffered bytes not parsed yet, and whether the peer closed.
 
