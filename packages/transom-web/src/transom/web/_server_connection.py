@@ -295,6 +295,9 @@ class ServerConnection(asyncio.Protocol):
                 if payload is not None:
                     self._payload = None
                     payload.feed_eof()
+                if not conn.input_pending:
+                    # The usual end of a read: the next call says NEED_DATA.
+                    return new_request
             elif event is NEED_DATA or event is PAUSED:
                 return new_request
             elif kind is ConnectionClosed:
