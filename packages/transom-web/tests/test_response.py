@@ -272,3 +272,25 @@ def test_no_content_and_not_modified_carry_no_body_fields(serve: Serve) -> None:
             raw.next_cycle()
     finally:
         raw.close()
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "body"),
+    [
+        ({}, "text/plain; charset=utf-8", "é€".encode()),
+        ({"charset": "Latin-1"}, "text/plain; charset=latin-1", "é".encode("latin-1")),
+        ({"content_type": "application/json"}, "application/json; charset=utf-8", None),
+        ({"content_type": "Text/HTML"}, "Text/HTML; charset=utf-8", None),
+        ({"content_type": "text/csv", "charset": "utf-16"}, "text/csv; charset=utf-16", None),
+        ({"content_type": "text/plain; charset=latin-1"}, "text/plain; charset=latin-1", None),
+    ],
+)
+def test_text_is_encoded_as_its_content_type_declares(
+    options: dict[str, str], field: str, body: bytes | None
+) -> None:
+    text = "é€" if not options else "é"
+    response = Response(text=text, **options)  # type: ignore[arg-type]
+    assert response.headers["Content-Type"] == field
+    charset = field.rpartition("charset=")[2]
+    assert response.body == (body if body is not None else text.encode(charset))
+    assert response.text == text
