@@ -69,6 +69,9 @@ def parse_content_length(values: list[str], error: type[ProtocolError]) -> int:
     if len(values) != 1:
         raise error("Repeated Content-Length", status_code=400)
     value = values[0]
+    if len(value) < 19 and value.isdecimal() and value.isascii():
+        # The usual value: short enough that no limit can be passed.
+        return int(value)
     # isdigit() alone would take non-ASCII digits such as "²".
     if not (value.isdigit() and value.isascii()):
         raise error("Invalid Content-Length", status_code=400)
