@@ -127,3 +127,63 @@ async def read_head(reader: asyncio.StreamReader) -> bytes:
 def read_request_head() -> Callable[[asyncio.StreamReader], Awaitable[bytes]]:
     """``await read_request_head(reader)``: one request head, blank line included."""
     return read_head
+
+
+@contextlib.asynccontextmanager
+async def _serve_quiet_tls(
+    context: ssl.SSLContext, disconnected: asyncio.Event
+) -> AsyncIterator[URL]:
+    """A TLS origin that answers one request, then never answers the client's close_notify.
+
+    It speaks TLS over memory buffers and, once its answer is sent, only reads
+    and drops raw bytes: ``disconnected`` is set when the client closes TCP.
+    """
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = context.wrap_bio(incoming, outgoing, server_side=True)
+
+        async def run(step: Callable[[], Any]) -> Any:
+            while True:
+                try:
+                    result = step()
+                except ssl.SSLWantReadError:
+                    writer.write(outgoing.read())
+                    data = await reader.read(65536)
+                    if not data:
+                        raise ConnectionError("client went away") from None
+                    incoming.write(data)
+                    continue
+                writer.write(outgoing.read())
+                return result
+
+        try:
+            await run(tls.do_handshake)
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += await run(lambda: tls.read(65536))
+            await run(lambda: tls.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+            while await reader.read(65536):
+                pass
+            disconnected.set()
+        except ConnectionError:
+            disconnected.set()
+        finally:
+            writer.transport.abort()
+
+    async with _serve_raw(handle) as url:
+        yield url.with_scheme("https").with_host("localhost")
+
+
+@pytest.fixture
+def quiet_tls_origin(
+    tls_contexts: tuple[ssl.SSLContext, ssl.SSLContext],
+) -> Callable[[asyncio.Event], contextlib.AbstractAsyncContextManager[URL]]:
+    """``async with quiet_tls_origin(disconnected) as url:``: a TLS origin (server side
+    of ``tls_contexts``) that answers one request, then never answers close_notify."""
+    server_context, _ = tls_contexts
+
+    def serve(disconnected: asyncio.Event) -> contextlib.AbstractAsyncContextManager[URL]:
+        return _serve_quiet_tls(server_context, disconnected)
+
+    return serve

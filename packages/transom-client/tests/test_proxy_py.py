@@ -15,7 +15,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -299,76 +299,20 @@ def test_proxy_that_is_not_there() -> None:
     asyncio.run(main())
 
 
-@contextlib.asynccontextmanager
-async def quiet_tls_origin(
-    context: ssl.SSLContext, disconnected: asyncio.Event
-) -> AsyncIterator[URL]:
-    """A TLS origin that answers one request, then never answers the client's close_notify.
-
-    It speaks TLS over memory buffers and, once its answer is sent, only reads
-    and drops raw bytes: ``disconnected`` is set when the client closes TCP.
-    """
-    tasks: set[asyncio.Task[None]] = set()
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        tasks.add(cast("asyncio.Task[None]", task))
-        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-        tls = context.wrap_bio(incoming, outgoing, server_side=True)
-
-        async def run(step: Callable[[], Any]) -> Any:
-            while True:
-                try:
-                    result = step()
-                except ssl.SSLWantReadError:
-                    writer.write(outgoing.read())
-                    data = await reader.read(65536)
-                    if not data:
-                        raise ConnectionError("client went away") from None
-                    incoming.write(data)
-                    continue
-                writer.write(outgoing.read())
-                return result
-
-        try:
-            await run(tls.do_handshake)
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += await run(lambda: tls.read(65536))
-            await run(lambda: tls.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
-            while await reader.read(65536):
-                pass
-            disconnected.set()
-        except ConnectionError:
-            disconnected.set()
-        finally:
-            writer.transport.abort()
-            tasks.discard(cast("asyncio.Task[None]", task))
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield URL.build(scheme="https", host="localhost", port=port)
-    finally:
-        server.close()
-        for task in list(tasks):
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await server.wait_closed()
-
-
 @pytest.mark.parametrize("through_proxy", [False, True], ids=["direct", "proxy.py"])
 def test_closing_the_session_closes_its_tls_sockets(
     open_proxy: URL,
     tls_contexts: tuple[ssl.SSLContext, ssl.SSLContext],
+    quiet_tls_origin: Callable[[asyncio.Event], contextlib.AbstractAsyncContextManager[URL]],
     through_proxy: bool,
 ) -> None:
-    server_context, client_context = tls_contexts
+    """The socket of a TLS connection, direct or tunnelled, is closed when the
+    session is, even if the server never answers the client's close_notify."""
+    _, client_context = tls_contexts
 
     async def main() -> None:
         disconnected = asyncio.Event()
-        async with quiet_tls_origin(server_context, disconnected) as url:
+        async with quiet_tls_origin(disconnected) as url:
             proxy = open_proxy if through_proxy else None
             async with (
                 ClientSession(connector=TCPConnector(ssl=client_context)) as session,
