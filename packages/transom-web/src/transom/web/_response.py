@@ -199,8 +199,10 @@ class Response(StreamResponse):
         """Send the body (head and body leave in one write) and finish."""
         if self._eof_sent:
             return
+        writer = self._live_writer()
         body = self._body + data if data else self._body
-        await super().write_eof(b"" if self._must_be_empty else body)
+        # One coroutine less than StreamResponse.write_eof: it runs for every response.
+        await writer.write_eof(self._last_bytes(b"" if self._must_be_empty else body))
 
 
 def _encode_whole(encoder: Encoder, body: bytes) -> bytes:

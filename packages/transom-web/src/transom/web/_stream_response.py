@@ -314,8 +314,12 @@ class StreamResponse(ResponseFields, MutableMapping[str, Any]):
         if self._eof_sent:
             return
         writer = self._live_writer()
+        await writer.write_eof(self._last_bytes(data))
+
+    def _last_bytes(self, data: bytes) -> bytes:
+        """Mark the body finished; ``data`` and what the encoder still holds, encoded."""
         self._eof_sent = True
         encoder = self._encoder
         if encoder is not None:
             data = encoder.compress(data) + encoder.finish() if data else encoder.finish()
-        await writer.write_eof(data)
+        return data
