@@ -254,11 +254,7 @@ def plan_response(
                 raise LocalProtocolError("Chunked framing cannot be sent to an HTTP/1.0 peer")
             body = Body.CHUNKED
         elif lengths is not None:
-            if body_length is not None and len(lengths) == 1 and lengths[0] == str(body_length):
-                # The length the caller computed from this very body.
-                length = body_length
-            else:
-                length = parse_content_length(lengths, LocalProtocolError)
+            length = parse_content_length(lengths, LocalProtocolError)
             body = Body.LENGTH
         elif body_length is not None:
             extra = f"Content-Length: {body_length}\r\n"
