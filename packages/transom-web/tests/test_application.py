@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -22,7 +20,6 @@ from transom.web import (
     UrlMappingMatchInfo,
     get,
 )
-from transom.web._application import _routing_path
 
 if TYPE_CHECKING:
     from tests.conftest import Serve
@@ -37,6 +34,7 @@ class _Request:
 
     def __init__(self, method: str, target: str, host: str) -> None:
         self.method = method
+        self.raw_path = target
         path, _, query = target.partition("?")
         self.rel_url = URL.build(path=path, query_string=query, encoded=True)
         self.host = host
@@ -423,14 +421,3 @@ def test_over_http_cleanup_contexts_span_the_servers_life(serve: Serve) -> None:
     assert httpx.get(server.url("/")).text == "started"
     server.call(server.runner.cleanup())
     assert events == ["started", "stopped"]
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet="/abz09.;:@+~!$&'()*,=-_?#%[]{}| ", max_size=24))
-def test_routes_match_the_targets_path_safe(tail: str) -> None:
-    """The router is given ``rel_url.path_safe``, however the target is written."""
-    target = "/" + tail
-    request = _Request("GET", target, "example.com")
-    request.raw_path = target  # type: ignore[attr-defined]
-    expected = request.rel_url.path_safe
-    assert _routing_path(cast("Request", request)) == expected

@@ -66,6 +66,7 @@ class _Request:
 
     def __init__(self, method: str, headers: dict[str, str]) -> None:
         self.method = method
+        self.raw_path = "/"
         self.rel_url = URL.build(path="/", encoded=True)
         self.path = "/"
         self.host = "localhost"

@@ -37,6 +37,7 @@ class _Request:
 
     def __init__(self, method: str, target: str) -> None:
         self.method = method
+        self.raw_path = target
         path, _, query = target.partition("?")
         self.rel_url = URL.build(path=path, query_string=query, encoded=True)
         self.host = "localhost"

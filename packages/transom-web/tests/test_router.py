@@ -21,6 +21,7 @@ from transom.web import (
     UrlMappingMatchInfo,
     View,
 )
+from transom.web._router import routing_path
 
 if TYPE_CHECKING:
     from tests.conftest import Serve
@@ -33,6 +34,7 @@ class _RoutingRequest:
 
     def __init__(self, method: str, target: str, host: str = "localhost") -> None:
         self.method = method
+        self.raw_path = target
         path, _, query = target.partition("?")
         self.rel_url = URL.build(path=path, query_string=query, encoded=True)
         self.host = host
@@ -397,3 +399,11 @@ def test_url_for_and_resolve_round_trip_any_text(value: str) -> None:
     router.add_get("/items/{name}/{rest:.+}", hello, name="item")
     url = router["item"].url_for(name=value, rest=value)
     assert dict(resolve(router, "GET", url.raw_path)) == {"name": value, "rest": value}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="/abz09.;:@+~!$&'()*,=-_?#%[]{}| ", max_size=24))
+def test_routes_match_the_targets_path_safe(tail: str) -> None:
+    """The router is given ``rel_url.path_safe``, however the target is written."""
+    request = _RoutingRequest("GET", "/" + tail)
+    assert routing_path(cast("Request", request)) == request.rel_url.path_safe

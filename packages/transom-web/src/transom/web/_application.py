@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from transom.web._app_key import AppKey, NotAppKeyWarning
 from transom.web._http_exceptions import HTTPException
 from transom.web._middleware import Middleware, compose
-from transom.web._router import UrlDispatcher
+from transom.web._router import UrlDispatcher, routing_path
 from transom.web._signals import CleanupContext, FrozenList, Signal
 from transom.web._subapp_resources import (
     Domain,
@@ -332,7 +332,7 @@ class Application(MutableMapping[AppKey[Any] | str, Any]):
         """
         if not self._frozen:
             self.freeze()
-        match_info = self._router._resolve(request, _routing_path(request), request.method)
+        match_info = self._router._resolve(request, routing_path(request), request.method)
         request._match_info = match_info
         try:
             return await match_info._route._chain(request)
@@ -345,19 +345,6 @@ class Application(MutableMapping[AppKey[Any] | str, Any]):
 
     def __repr__(self) -> str:
         return f"<Application 0x{id(self):x}>"
-
-
-def _routing_path(request: Request) -> str:
-    """``request.rel_url.path_safe``, the key routes match, without building the URL
-    for a plain origin-form target (the common case)."""
-    try:
-        target = request.raw_path
-    except AttributeError:  # a stand-in request that only has rel_url
-        return request.rel_url.path_safe
-    if target[:1] == "/" and "%" not in target:
-        query = target.find("?")
-        return target if query < 0 else target[:query]
-    return request.rel_url.path_safe
 
 
 def _forward_signal(

@@ -45,9 +45,22 @@ if TYPE_CHECKING:
     from transom.web._route_table import AbstractRouteDef
     from transom.web._views import View
 
-__all__ = ["UrlDispatcher", "UrlMappingMatchInfo"]
+__all__ = ["UrlDispatcher", "UrlMappingMatchInfo", "routing_path"]
 
 _NAME_SEPARATORS = re.compile(r"[.:-]")
+
+
+def routing_path(request: Request) -> str:
+    """The path routes match: ``request.rel_url.path_safe``.
+
+    A plain origin-form target without percent-escapes is its own
+    ``path_safe`` up to the query, so no URL is built for it.
+    """
+    target = request.raw_path
+    if target[:1] == "/" and "%" not in target:
+        query = target.find("?")
+        return target if query < 0 else target[:query]
+    return request.rel_url.path_safe
 
 
 class UrlDispatcher(Mapping[str, AbstractResource]):
@@ -71,7 +84,7 @@ class UrlDispatcher(Mapping[str, AbstractResource]):
             The match info; on failure a `MatchInfoError` whose ``http_exception``
             is `HTTPNotFound` or `HTTPMethodNotAllowed` (with the allowed methods).
         """
-        return self._resolve(request, request.rel_url.path_safe, request.method)
+        return self._resolve(request, routing_path(request), request.method)
 
     def _resolve(self, request: Request, path: str, method: str) -> UrlMappingMatchInfo:
         allowed: set[str] = set()
