@@ -33,8 +33,8 @@ async def respond(connection: ServerConnection, request: Request, writer: Connec
     access_logger = connection._server.access_logger
     if access_logger is not None and not access_logger.enabled:
         access_logger = None
-    loop = asyncio.get_running_loop() if access_logger is not None else None
-    started = 0.0 if loop is None else loop.time()
+    loop = asyncio.get_running_loop()
+    started = 0.0 if access_logger is None else loop.time()
     try:
         try:
             response = await _run_handler(connection, request)
@@ -44,7 +44,7 @@ async def respond(connection: ServerConnection, request: Request, writer: Connec
             server_logger.exception("error answering %s %s", request.method, request.path)
             connection.abort()
             response = None
-        if response is not None and loop is not None:
+        if response is not None and access_logger is not None:
             _log_access(access_logger, request, response, loop.time() - started)
     finally:
         connection.finish(request)
@@ -125,16 +125,12 @@ async def _send(
 
 
 def _log_access(
-    access_logger: AbstractAccessLogger | None,
-    request: Request,
-    response: StreamResponse,
-    elapsed: float,
+    access_logger: AbstractAccessLogger, request: Request, response: StreamResponse, elapsed: float
 ) -> None:
-    if access_logger is not None:
-        try:
-            access_logger.log(request, response, elapsed)
-        except Exception:
-            server_logger.exception("the access logger failed")
+    try:
+        access_logger.log(request, response, elapsed)
+    except Exception:
+        server_logger.exception("the access logger failed")
 
 
 def _error_response(status: int, detail: str) -> Response:

@@ -412,8 +412,7 @@ class ServerConnection(asyncio.Protocol):
         elif conn.their_state is _DONE and conn.keep_alive and not self._closing:
             conn.start_next_cycle()
             self._deadline.set(self._server.keepalive_timeout, _WAIT_IDLE)
-            if self._read_paused:
-                self._resume_reading(_PAUSED_FOR_PIPELINE)
+            self._resume_reading(_PAUSED_FOR_PIPELINE)
             if conn.input_pending:
                 # A pipelined request, or the client's end of stream.
                 self._parse()
