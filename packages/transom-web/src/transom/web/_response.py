@@ -38,13 +38,6 @@ __all__ = [
 COMPRESS_IN_THREAD_SIZE: Final = 256 * 1024
 
 
-# Content-Type fields of the usual text responses, ready made.
-_UTF8_CONTENT_TYPES: Final = {
-    essence: f"{essence}; charset=utf-8"
-    for essence in ("text/plain", "text/html", "application/json")
-}
-
-
 class Response(StreamResponse):
     """A response whose whole body is known up front.
 
@@ -76,25 +69,6 @@ class Response(StreamResponse):
         charset: str | None = None,
     ) -> None:
         super().__init__(status=status, reason=reason, headers=headers)
-        if (
-            text is not None
-            and body is None
-            and headers is None
-            and (content_type is None or "charset" not in content_type.lower())
-        ):
-            # The common Response(text=...) and json_response(): the text
-            # encoded with the charset the Content-Type declares.
-            if not isinstance(text, str):
-                raise TypeError(f"text must be str, not {type(text).__name__}")
-            essence = "text/plain" if content_type is None else content_type
-            if charset is None:
-                field = _UTF8_CONTENT_TYPES.get(essence)
-                self._headers["Content-Type"] = field or f"{essence}; charset=utf-8"
-                self._body = text.encode()
-            else:
-                self._set_content_type(essence, charset)
-                self._body = text.encode(charset)
-            return
         self._body = b""
         if body is not None and text is not None:
             raise ValueError("body and text are exclusive")

@@ -20,6 +20,11 @@ __all__ = ["DEFAULT_CONTENT_TYPE", "ResponseFields"]
 
 DEFAULT_CONTENT_TYPE: Final = "application/octet-stream"
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+# Content-Type fields of the usual UTF-8 text responses, made once.
+_UTF8_CONTENT_TYPES: Final = {
+    essence: f"{essence}; charset=utf-8"
+    for essence in ("text/plain", "text/html", "application/json")
+}
 
 
 class ResponseFields:
@@ -85,9 +90,13 @@ class ResponseFields:
         self._set_content_type(essence, value)
 
     def _set_content_type(self, essence: str, charset: str | None) -> None:
-        self._headers["Content-Type"] = (
-            essence if charset is None else f"{essence}; charset={charset.lower()}"
-        )
+        if charset is None:
+            field = essence
+        else:
+            charset = charset.lower()
+            ready = _UTF8_CONTENT_TYPES.get(essence) if charset == "utf-8" else None
+            field = ready or f"{essence}; charset={charset}"
+        self._headers["Content-Type"] = field
 
     @property
     def last_modified(self) -> datetime | None:
