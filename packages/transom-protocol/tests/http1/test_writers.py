@@ -482,3 +482,55 @@ def test_after_send_failed_nothing_more_is_sent() -> None:
     assert not conn.keep_alive
     with pytest.raises(LocalProtocolError):
         conn.send(Data(data=b"x"))
+
+
+_REQUEST_HEADS = [
+    b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+    b"GET / HTTP/1.0\r\n\r\n",
+    b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+    b"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n",
+]
+_RESPONSE_FIELDS: list[list[tuple[str, str]]] = [
+    [],
+    [("Content-Type", "text/plain")],
+    [("Content-Length", "4")],
+    [("Content-Length", "0")],
+    [("Content-Length", "3")],
+    [("Content-Length", "04")],
+    [("Content-Length", "4"), ("Content-Length", "4")],
+    [("content-length", "4")],
+    [("Connection", "close")],
+    [("Connection", "keep-alive")],
+    [("Transfer-Encoding", "chunked")],
+]
+
+
+def _send_whole(
+    head: bytes, status: int, fields: list[tuple[str, str]], body: bytes
+) -> tuple[object, ...]:
+    conn = server_after(head)
+    try:
+        out: object = conn.send_response(status, "", CIMultiDict(fields), body)
+    except LocalProtocolError as exc:
+        out = str(exc)
+    return out, conn.our_state, conn.their_state, conn.keep_alive
+
+
+@pytest.mark.parametrize("head", _REQUEST_HEADS)
+@pytest.mark.parametrize("status", [200, 204, 304, 404, 599])
+def test_send_response_usual_answers_match_the_general_path(
+    head: bytes, status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcut for usual answers decides exactly as the general framing plan."""
+    from transom.protocol.http1 import _sender
+
+    cases = [(fields, body) for fields in _RESPONSE_FIELDS for body in (b"", b"four")]
+    fast = [_send_whole(head, status, fields, body) for fields, body in cases]
+    monkeypatch.setattr(_sender.Sender, "_usual_response", lambda *args: None)
+    general = [_send_whole(head, status, fields, body) for fields, body in cases]
+
+    assert fast == general

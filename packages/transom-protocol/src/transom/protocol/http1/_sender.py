@@ -30,6 +30,7 @@ _NONE = Body.NONE
 _LENGTH = Body.LENGTH
 _CHUNKED = Body.CHUNKED
 _UNTIL_CLOSE = Body.UNTIL_CLOSE
+_CONNECTION = "Connection"
 
 
 class Sender:
@@ -82,6 +83,10 @@ class Sender:
         """A final response and its whole body, in one piece."""
         state = self._state
         self._check_can_respond(status_code, final=True)
+        if peer_version == (1, 1) and request_method is not None:
+            out = self._usual_response(status_code, reason, headers, body, request_method)
+            if out is not None:
+                return out
         switches = state.proposal is Switch.CONNECT and 200 <= status_code < 300
         # A HEAD answered without the body it describes cannot declare its
         # length: Content-Length: 0 would be a false statement about the GET.
@@ -112,6 +117,48 @@ class Sender:
         if not switches:
             state.server_done()
         return head + payload if payload else head
+
+    def _usual_response(
+        self,
+        status_code: int,
+        reason: str,
+        headers: CIMultiDict[str],
+        body: bytes,
+        request_method: str,
+    ) -> bytes | None:
+        """:meth:`whole_response` for the usual answer, or None to take the general path.
+
+        The usual answer is to a request from an HTTP/1.1 client, other than
+        HEAD, that proposed no switch, with a status that has a body, framed by
+        a ``Content-Length`` the caller left out or set to the body's length,
+        and no ``Transfer-Encoding`` or ``Connection`` field: plan_response()
+        would add at most ``Content-Length`` and ``Connection: close``.
+        """
+        state = self._state
+        if (
+            state.proposal is not None
+            or status_code == 204
+            or status_code == 304
+            or request_method == "HEAD"
+            or TRANSFER_ENCODING in headers
+            or _CONNECTION in headers
+        ):
+            return None
+        length = str(len(body))
+        lengths = headers.getall(CONTENT_LENGTH, None)
+        if lengths is None:
+            extra = f"Content-Length: {length}\r\n"
+        elif len(lengths) == 1 and lengths[0] == length:
+            extra = ""
+        else:
+            return None
+        keep_alive = state.keep_alive
+        if not keep_alive:
+            extra += "Connection: close\r\n"
+        head = status_line(status_code, reason) + encode_fields(headers, extra)
+        state.response(switches=False, keep_alive=keep_alive)
+        state.server_done()
+        return head + body if body else head
 
     def informational(
         self, event: InformationalResponse, peer_version: tuple[int, int] | None
