@@ -16,7 +16,7 @@ import httpx
 import pytest
 import uvloop
 
-from transom.web import Request, Response, StreamResponse
+from transom.web import BaseRequest, Request, Response, StreamResponse
 
 if TYPE_CHECKING:
     from tests.conftest import Serve
@@ -266,6 +266,31 @@ def test_returning_an_already_sent_response_is_a_500_naming_the_fix(
     assert second.status_code == 500
     messages = [str(r.exc_info[1]) for r in caplog.records if r.exc_info]
     assert any("create a new response object for each request" in m for m in messages)
+
+
+def test_a_response_subclass_overriding_prepare_and_write_eof_is_honoured(
+    serve: Serve,
+) -> None:
+    calls: list[str] = []
+
+    class Stamped(Response):
+        async def prepare(self, request: BaseRequest) -> None:
+            calls.append("prepare")
+            self.headers["X-Stamp"] = "prepared"
+            await super().prepare(request)
+
+        async def write_eof(self, data: bytes = b"") -> None:
+            calls.append("write_eof")
+            await super().write_eof(data)
+
+    async def handler(request: Request) -> Response:
+        return Stamped(text="stamped")
+
+    server = serve(handler)
+    with httpx.Client() as client:
+        response = client.get(server.url("/"))
+    assert (response.text, response.headers["X-Stamp"]) == ("stamped", "prepared")
+    assert calls == ["prepare", "write_eof"]
 
 
 def test_preparing_an_already_sent_response_raises_at_once(serve: Serve) -> None:

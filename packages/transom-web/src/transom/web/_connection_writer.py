@@ -71,7 +71,8 @@ class ConnectionWriter:
     def __init__(self, connection: ServerConnection, head_only: bool) -> None:
         self._connection = connection
         self._head_only = head_only
-        self._head: ResponseHead | None = None
+        # The queued head: status, reason and fields, until it is written.
+        self._head: tuple[int, str, CIMultiDict[str]] | None = None
         self._state = _FRESH
         self.output_size = 0
 
@@ -101,7 +102,7 @@ class ConnectionWriter:
             return
         if status < 200:
             raise ValueError(f"cannot send a {status} response as the final answer")
-        self._head = ResponseHead(status_code=status, reason=reason, headers=headers)
+        self._head = (status, reason, headers)
         self._state = _HEAD_QUEUED
 
     def write(self, data: bytes) -> None:
@@ -115,7 +116,8 @@ class ConnectionWriter:
         out = b""
         head = self._head
         if head is not None:
-            out = conn.send(head)
+            status, reason, headers = head
+            out = conn.send(ResponseHead(status_code=status, reason=reason, headers=headers))
             self._head = None
         if data and not self._head_only:
             out = out + conn.send(Data(data=data)) if out else conn.send(Data(data=data))
@@ -149,9 +151,19 @@ class ConnectionWriter:
                 await self._connection.drain()
 
     async def write_eof(self, data: bytes = b"") -> None:
+        if self.finish(data):
+            await self._connection.drain()
+
+    def finish(self, data: bytes = b"") -> bool:
+        """:meth:`write_eof` without its wait: send the last bytes and end the response.
+
+        Returns:
+            Whether the caller should await the connection's ``drain()``
+            (the client reads slower than we write).
+        """
         state = self._state
         if state in (_SWITCHED, _FINISHED):
-            return
+            return False
         if state != _HEAD_QUEUED and state != _COMMITTED:
             raise RuntimeError(_state_error(state))
         conn = self._conn()
@@ -159,17 +171,15 @@ class ConnectionWriter:
         if head is not None:
             # The common case: the whole response, head and body, in one write.
             self._head = None
-            out = conn.send_response(
-                head.status_code, head.reason, head.headers, b"" if self._head_only else data
-            )
+            status, reason, headers = head
+            out = conn.send_response(status, reason, headers, b"" if self._head_only else data)
         elif data and not self._head_only:
             out = conn.send(Data(data=data)) + conn.send(EndOfMessage())
         else:
             out = conn.send(EndOfMessage())
         self._state = _FINISHED
         self._transport_write(out)
-        if self._connection.write_paused:
-            await self._connection.drain()
+        return self._connection.write_paused
 
     def switch_protocol(self, sink: ProtocolSink) -> None:
         """After a 101 response: give every later byte of the connection to ``sink``.

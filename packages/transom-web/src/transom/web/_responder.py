@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from transom.protocol import ProtocolError, RemoteProtocolError
 from transom.web._access_log import server_logger
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from transom.web._server_connection import ServerConnection
 
 __all__ = ["respond", "start_task"]
+
+_PREPARE = StreamResponse.prepare
+_RESPONSE_WRITE_EOF = Response.write_eof
 
 
 async def respond(connection: ServerConnection, request: Request, writer: ConnectionWriter) -> None:
@@ -71,7 +74,7 @@ async def _run_handler(connection: ServerConnection, request: Request) -> Stream
             return None
         server_logger.exception("error handling %s %s", request.method, request.path)
         return _error_response(500, "")
-    if not isinstance(response, StreamResponse):
+    if type(response) is not Response and not isinstance(response, StreamResponse):
         # The annotation promises a response; applications break promises.
         server_logger.error(  # type: ignore[unreachable]
             "handler for %s %s returned %s, not a response",
@@ -103,8 +106,16 @@ async def _send(
                 # The body is still arriving (unread) or the server is
                 # stopping: this connection closes after the answer.
                 response.force_close()
-            await response.prepare(request)
-        await response.write_eof()
+            if type(response).prepare is not _PREPARE or not response._prepare_now(request):
+                await response.prepare(request)
+        if type(response).write_eof is _RESPONSE_WRITE_EOF and response._writer is writer:
+            # Response.write_eof, through the connection's own writer, without
+            # its two coroutines: this runs for nearly every response.
+            whole = cast("Response", response)
+            if not whole._eof_sent and writer.finish(whole._final_bytes()):
+                await connection.drain()
+        else:
+            await response.write_eof()
         return response
     except asyncio.CancelledError:
         connection.abort()

@@ -11,6 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any, Final
 
 from transom.protocol.compression import make_encoder
+from transom.web._response_fields import UTF8_CONTENT_TYPES
 from transom.web._stream_response import (
     NO_BODY_STATUSES,
     REUSED_RESPONSE_MESSAGE,
@@ -36,6 +37,8 @@ __all__ = [
 # Whole bodies larger than this are compressed in a worker thread, so that one
 # large response does not stall every other connection for milliseconds.
 COMPRESS_IN_THREAD_SIZE: Final = 256 * 1024
+# The Content-Type field of a UTF-8 ``text`` response, by media type.
+_UTF8_FIELDS: Final = UTF8_CONTENT_TYPES
 
 
 class Response(StreamResponse):
@@ -69,6 +72,13 @@ class Response(StreamResponse):
         charset: str | None = None,
     ) -> None:
         super().__init__(status=status, reason=reason, headers=headers)
+        if text is not None and body is None and headers is None and charset is None:
+            # The usual text response: UTF-8, one of the ready-made fields.
+            field = _UTF8_FIELDS.get(content_type or "text/plain")
+            if field is not None and type(text) is str:
+                self._headers["Content-Type"] = field
+                self._body = text.encode()
+                return
         self._body = b""
         if body is not None and text is not None:
             raise ValueError("body and text are exclusive")
@@ -174,9 +184,13 @@ class Response(StreamResponse):
         if self._eof_sent:
             return
         writer = self._live_writer()
-        body = self._body + data if data else self._body
         # One coroutine less than StreamResponse.write_eof: it runs for every response.
-        await writer.write_eof(self._last_bytes(b"" if self._must_be_empty else body))
+        await writer.write_eof(self._final_bytes(data))
+
+    def _final_bytes(self, data: bytes = b"") -> bytes:
+        """Mark the response finished; the bytes :meth:`write_eof` sends, ``data`` appended."""
+        body = self._body + data if data else self._body
+        return self._last_bytes(b"" if self._must_be_empty else body)
 
 
 def _encode_whole(encoder: Encoder, body: bytes) -> bytes:

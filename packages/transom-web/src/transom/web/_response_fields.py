@@ -16,12 +16,12 @@ if TYPE_CHECKING:
 
     from multidict import CIMultiDict
 
-__all__ = ["DEFAULT_CONTENT_TYPE", "ResponseFields"]
+__all__ = ["DEFAULT_CONTENT_TYPE", "UTF8_CONTENT_TYPES", "ResponseFields"]
 
 DEFAULT_CONTENT_TYPE: Final = "application/octet-stream"
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 # Content-Type fields of the usual UTF-8 text responses, made once.
-_UTF8_CONTENT_TYPES: Final = {
+UTF8_CONTENT_TYPES: Final = {
     essence: f"{essence}; charset=utf-8"
     for essence in ("text/plain", "text/html", "application/json")
 }
@@ -94,7 +94,7 @@ class ResponseFields:
             field = essence
         else:
             charset = charset.lower()
-            ready = _UTF8_CONTENT_TYPES.get(essence) if charset == "utf-8" else None
+            ready = UTF8_CONTENT_TYPES.get(essence) if charset == "utf-8" else None
             field = ready or f"{essence}; charset={charset}"
         self._headers["Content-Type"] = field
 

@@ -59,7 +59,12 @@ class StreamResponse(ResponseFields, MutableMapping[str, Any]):
     ) -> None:
         self._headers: CIMultiDict[str] = CIMultiDict() if headers is None else CIMultiDict(headers)
         self._request: BaseRequest | None = None
-        self.set_status(status, reason)
+        if status == 200 and reason is None and type(status) is int:
+            # The usual response: set_status() with nothing to check.
+            self._status = 200
+            self._reason = "OK"
+        else:
+            self.set_status(status, reason)
         self._cookies: dict[str, str] = {}
         self._state: dict[str, Any] = {}
         self._writer: ResponseWriter | None = None
@@ -218,6 +223,25 @@ class StreamResponse(ResponseFields, MutableMapping[str, Any]):
         if self._compression:
             await self._start_compression(request)
         self._start(request)
+
+    def _prepare_now(self, request: BaseRequest) -> bool:
+        """:meth:`prepare`, for a fresh response, when it has nothing to await.
+
+        Returns:
+            True once prepared; False, having done nothing, when the
+            ``on_response_prepare`` signal has receivers or the body is to be
+            compressed (await :meth:`prepare` then). The caller checks that
+            ``prepare`` is not overridden.
+        """
+        if self._request is not None or self._compression:
+            return False
+        match_info = request._match_info
+        if match_info is not None:
+            for app in match_info.apps:
+                if app.on_response_prepare:
+                    return False
+        self._start(request)
+        return True
 
     async def _start_compression(self, request: BaseRequest) -> None:
         """Choose the coding and set the fields; the body is encoded as written."""
