@@ -8,6 +8,26 @@
 #include <stdint.h>
 #include <string.h>
 
+/* out[:size] = in[:size] XORed with the 4-byte key repeated; out may equal in. */
+void
+xor_mask(unsigned char *out, const unsigned char *in, Py_ssize_t size, const unsigned char *key)
+{
+    Py_ssize_t i = 0;
+    /* The key repeated over eight bytes, in memory order. */
+    unsigned char pattern[8] = {key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]};
+    uint64_t wide;
+    memcpy(&wide, pattern, 8);
+    for (; i + 8 <= size; i += 8) {
+        uint64_t word;
+        memcpy(&word, in + i, 8);
+        word ^= wide;
+        memcpy(out + i, &word, 8);
+    }
+    for (; i < size; i++) {
+        out[i] = in[i] ^ key[i & 3];
+    }
+}
+
 const char apply_mask_doc[] = PyDoc_STR(
 "apply_mask(payload, key, /)\n--\n\n"
 "Return payload (bytes-like) XORed with the 4-byte key repeated, as bytes.");
@@ -36,23 +56,7 @@ apply_mask(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (result == NULL) {
         goto done;
     }
-    const unsigned char *in = payload.buf;
-    const unsigned char *k = key.buf;
-    unsigned char *out = (unsigned char *)PyBytes_AS_STRING(result);
-    Py_ssize_t size = payload.len, i = 0;
-    /* The key repeated over eight bytes, in memory order. */
-    unsigned char pattern[8] = {k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]};
-    uint64_t wide;
-    memcpy(&wide, pattern, 8);
-    for (; i + 8 <= size; i += 8) {
-        uint64_t word;
-        memcpy(&word, in + i, 8);
-        word ^= wide;
-        memcpy(out + i, &word, 8);
-    }
-    for (; i < size; i++) {
-        out[i] = in[i] ^ k[i & 3];
-    }
+    xor_mask((unsigned char *)PyBytes_AS_STRING(result), payload.buf, payload.len, key.buf);
 done:
     PyBuffer_Release(&key);
     PyBuffer_Release(&payload);

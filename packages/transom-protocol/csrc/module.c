@@ -3,14 +3,16 @@
  *
  * head.c and fields.c scan HTTP/1.1 message heads; events.c builds the
  * immutable event objects of transom.protocol.http1 in one call; writers.c
- * serializes header sections; mask.c masks WebSocket payloads. Each scanner takes a head and the parser's limits, and returns its pieces
- * exactly as the pure-Python path of transom/protocol/http1/_head.py would,
- * for the heads that path accepts and servers see all day: well-formed
+ * serializes header sections; mask.c masks WebSocket payloads; frames.c reads
+ * a whole WebSocket message in one frame. Each scanner takes a head and the
+ * parser's limits, and returns its pieces exactly as the pure-Python path of
+ * transom/protocol/http1/_head.py would, for the heads that path accepts and servers see all day: well-formed
  * (the grammar of _abnf.py), within the limits, HTTP/1.0 or 1.1, and for a
  * request an origin-form target. For anything else it returns None without
  * saying why; the caller then runs the pure-Python path over the same bytes,
  * which accepts the rest or names the broken rule. So this module decides
- * nothing on its own; tests/test_speedups.py checks the two paths agree on
+ * nothing on its own; tests/test_speedups.py (and, for frames,
+ * tests/websocket/test_frames_speedups.py) checks the two paths agree on
  * generated input.
  *
  * Strings are built from latin-1 bytes, as the pure-Python path decodes them.
@@ -23,6 +25,9 @@ static PyMethodDef methods[] = {
      encode_fields_doc},
     {"set_fields_fallback", set_fields_fallback, METH_O, set_fields_fallback_doc},
     {"apply_mask", (PyCFunction)(void (*)(void))apply_mask, METH_FASTCALL, apply_mask_doc},
+    {"configure_messages", (PyCFunction)(void (*)(void))configure_messages, METH_FASTCALL,
+     configure_messages_doc},
+    {"read_message", (PyCFunction)(void (*)(void))read_message, METH_FASTCALL, read_message_doc},
     {"register_event", (PyCFunction)(void (*)(void))register_event, METH_FASTCALL,
      register_event_doc},
     {"new_event", (PyCFunction)(void (*)(void))new_event, METH_FASTCALL, new_event_doc},

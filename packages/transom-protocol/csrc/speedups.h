@@ -41,7 +41,7 @@ enum {
     F_EXPECT = 32,
 };
 
-#define MAX_EVENT_TYPES 8
+#define MAX_EVENT_TYPES 16
 #define MAX_EVENT_FIELDS 6
 
 typedef struct {
@@ -85,7 +85,15 @@ extern const char set_fields_fallback_doc[];
 extern const char encode_fields_doc[];
 
 /* mask.c: WebSocket payload masking. */
+void xor_mask(unsigned char *out, const unsigned char *in, Py_ssize_t size,
+              const unsigned char *key);
 PyObject *apply_mask(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 extern const char apply_mask_doc[];
+
+/* frames.c: whole WebSocket messages. */
+PyObject *configure_messages(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *read_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+extern const char configure_messages_doc[];
+extern const char read_message_doc[];
 
 #endif

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 from transom.protocol._errors import LocalProtocolError
+from transom.protocol._extensions import EXTENSIONS_ALLOWED
 from transom.protocol.http1 import NEED_DATA, NoEvent, Role
 from transom.protocol.websocket._close import (
     CloseCode,
@@ -75,6 +76,24 @@ _TEXT = Opcode.TEXT.value
 _BINARY = Opcode.BINARY.value
 _CLOSE = Opcode.CLOSE.value
 _PING = Opcode.PING.value
+
+# The compiled reader of a whole message in one frame, the common case of an
+# uncompressed connection that does not stream fragments: it takes such a
+# frame off the buffer as its TextMessage or BytesMessage, and returns None,
+# consuming nothing, for any other bytes (those of another frame, an
+# incomplete frame, one that breaks a rule), which the Python path then reads.
+_MessageReader = Callable[[bytearray, bool, int | None], TextMessage | BytesMessage | None]
+_read_message: _MessageReader | None = None
+if EXTENSIONS_ALLOWED:  # pragma: no branch
+    try:
+        from transom.protocol._speedups import configure_messages, read_message, register_event
+    except ImportError:  # pragma: no cover - built without a C compiler
+        pass
+    else:
+        for _cls in (TextMessage, BytesMessage):
+            register_event(_cls, [vars(_cls)["data"]])
+        configure_messages(TextMessage, BytesMessage)
+        _read_message = read_message
 
 
 class ConnectionState(enum.Enum):
@@ -276,6 +295,18 @@ class WebSocketConnection:
         if not self._buffer and not self._eof:
             # Nothing buffered: the common answer after each event.
             return NEED_DATA
+        if (
+            _read_message is not None
+            and self._whole_frames
+            and not self._message_opcode
+            and not self._close_received
+        ):
+            # What the fast path of _data_frame() returns, without the frame
+            # tuple; the limit is the message size limit, no message being
+            # assembled.
+            message = _read_message(self._buffer, self._masked, self._frame_limit)
+            if message is not None:
+                return message
         try:
             while not self._close_received:
                 frame = read_frame(
