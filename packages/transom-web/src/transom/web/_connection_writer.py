@@ -14,6 +14,7 @@ from transom.protocol import LocalProtocolError
 from transom.protocol.http1 import Data, EndOfMessage, InformationalResponse
 from transom.protocol.http1 import Response as ResponseHead
 from transom.web._date_cache import http_date_now
+from transom.web._output_batch import HOLD_LIMIT
 
 if TYPE_CHECKING:
     from multidict import CIMultiDict
@@ -178,8 +179,14 @@ class ConnectionWriter:
         else:
             out = conn.send(EndOfMessage())
         self._state = _FINISHED
-        self._transport_write(out)
-        return self._connection.write_paused
+        connection = self._connection
+        if len(out) <= HOLD_LIMIT and connection.transport is not None:
+            # A whole small answer leaves with the others of this loop pass.
+            connection.hold_output(out)
+            self.output_size += len(out)
+        else:
+            self._transport_write(out)
+        return connection.write_paused
 
     def switch_protocol(self, sink: ProtocolSink) -> None:
         """After a 101 response: give every later byte of the connection to ``sink``.
@@ -206,10 +213,7 @@ class ConnectionWriter:
         return self._connection._conn
 
     def _transport_write(self, data: bytes) -> None:
-        transport = self._connection.transport
-        if transport is None:
-            raise ConnectionResetError("the client closed the connection")
-        transport.write(data)
+        self._connection.write(data)
         self.output_size += len(data)
 
 

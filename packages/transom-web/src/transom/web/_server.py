@@ -18,6 +18,7 @@ from transom.protocol.http1 import (
     DEFAULT_MAX_REQUEST_LINE_SIZE,
 )
 from transom.web._access_log import AbstractAccessLogger, AccessLogger, access_logger
+from transom.web._output_batch import OutputBatch
 from transom.web._payload_stream import DEFAULT_HIGH_WATER
 from transom.web._request import DEFAULT_CLIENT_MAX_SIZE
 from transom.web._server_connection import ServerConnection
@@ -113,10 +114,18 @@ class Server:
         self._connections: set[ServerConnection] = set()
         self._shutting_down = False
         self._all_closed: asyncio.Event | None = None
+        self._output_batch: OutputBatch | None = None
 
     def __call__(self) -> ServerConnection:
         """Make the protocol for one accepted connection."""
         return ServerConnection(self)
+
+    def output_batch(self, loop: asyncio.AbstractEventLoop) -> OutputBatch:
+        """The batch in which this server's connections on ``loop`` hold small answers."""
+        batch = self._output_batch
+        if batch is None or batch.loop is not loop:
+            batch = self._output_batch = OutputBatch(loop)
+        return batch
 
     @property
     def connections(self) -> list[ServerConnection]:

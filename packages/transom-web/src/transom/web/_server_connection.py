@@ -78,6 +78,9 @@ class ServerConnection(asyncio.Protocol):
         self._lingering = False
         self._sink: ProtocolSink | None = None
         self._tls = False
+        # Whole small answers held for the end of the loop pass (see _output_batch).
+        self._held: list[bytes] = []
+        self._batch = server.output_batch(self._loop)
 
     def __repr__(self) -> str:
         peer = None if self._transport is None else self._transport.get_extra_info("peername")
@@ -149,6 +152,7 @@ class ServerConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._transport = None
+        self._held = []
         self._server._forget(self)
         self._deadline.cancel()
         payload = self._payload
@@ -185,16 +189,54 @@ class ServerConnection(asyncio.Protocol):
     # -- control from the server and the writer ---------------------------------
 
     def close(self) -> None:
-        """Close the connection now (buffered output is still flushed)."""
+        """Close the connection now (held and buffered output is still sent)."""
         transport = self._transport
         if transport is not None:
+            self.flush_output()
             transport.close()
 
     def abort_transport(self) -> None:
         """Drop the connection at once, discarding unsent output."""
+        self._held = []
         transport = self._transport
         if transport is not None:
             transport.abort()
+
+    # -- output -------------------------------------------------------------------
+
+    def hold_output(self, data: bytes) -> None:
+        """Send ``data``, a whole answer, once the current pass of the event loop ends.
+
+        Answers finished in one pass then leave back to back (see
+        ``_output_batch``). Anything written to the transport later goes
+        through :meth:`write`, which sends what is held first.
+        """
+        if not self._held:
+            self._batch.add(self)
+        self._held.append(data)
+
+    def flush_output(self) -> None:
+        """Send the held answers now."""
+        held = self._held
+        if not held:
+            return
+        self._held = []
+        transport = self._transport
+        if transport is not None:
+            transport.write(held[0] if len(held) == 1 else b"".join(held))
+
+    def write(self, data: bytes) -> None:
+        """Send ``data`` now, after the held answers.
+
+        Raises:
+            ConnectionResetError: The connection is lost.
+        """
+        transport = self._transport
+        if transport is None:
+            raise ConnectionResetError("the client closed the connection")
+        if self._held:
+            self.flush_output()
+        transport.write(data)
 
     def close_when_idle(self) -> None:
         """Close now if no request is in flight, else right after its answer."""
@@ -236,7 +278,7 @@ class ServerConnection(asyncio.Protocol):
             and conn.client_is_waiting_for_100_continue
             and conn.our_state is _IDLE
         ):
-            transport.write(conn.send(InformationalResponse(status_code=100, reason="Continue")))
+            self.write(conn.send(InformationalResponse(status_code=100, reason="Continue")))
 
     def switch_protocol(self, sink: ProtocolSink) -> None:
         """Hand every later byte of the connection to ``sink`` (after a 101).
@@ -347,9 +389,8 @@ class ServerConnection(asyncio.Protocol):
                 self._payload = None
                 payload.set_exception(exc)
             return
-        transport = self._transport
-        if transport is not None:
-            transport.write(error_response_bytes(self._conn, exc.status_code, exc.reason))
+        if self._transport is not None:
+            self.write(error_response_bytes(self._conn, exc.status_code, exc.reason))
             self.close()
 
     # -- handlers ---------------------------------------------------------------
@@ -438,6 +479,7 @@ class ServerConnection(asyncio.Protocol):
         if self._tls or not transport.can_write_eof():
             self.close()
             return
+        self.flush_output()
         transport.write_eof()
         self._deadline.set(self._server.lingering_timeout, _WAIT_LINGER)
 
@@ -470,5 +512,5 @@ class ServerConnection(asyncio.Protocol):
             return
         if waiting_for == _WAIT_HEAD and self._request is None:
             server_logger.debug("request head not received in time; closing")
-            self._transport.write(error_response_bytes(self._conn, 408, "request head timeout"))
+            self.write(error_response_bytes(self._conn, 408, "request head timeout"))
         self.close()
