@@ -2,8 +2,9 @@
 
 ``transom-web`` and ``transom-client`` depend on ``transom-protocol`` only,
 and that package has no asyncio code, so the asyncio driver of a WebSocket
-(``_websocket_channel.py``) and the message API both ends build on it
-(``_websocket_api.py``) ship in both. The copies must not drift: a fix to
+(``_websocket_channel.py``), the message API both ends build on it
+(``_websocket_api.py``) and the batch that writes small messages after each
+loop pass (``_output_batch.py``) ship in both. The copies must not drift: a fix to
 one is a fix to both.
 """
 
@@ -29,6 +30,10 @@ SHARED = [
     (
         "packages/transom-web/src/transom/web/_websocket_api.py",
         "packages/transom-client/src/transom/client/_websocket_api.py",
+    ),
+    (
+        "packages/transom-web/src/transom/web/_output_batch.py",
+        "packages/transom-client/src/transom/client/_output_batch.py",
     ),
 ]
 

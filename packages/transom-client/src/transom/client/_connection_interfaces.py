@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from transom.client._output_batch import OutputBatch
     from transom.client._pooled_connection import PooledConnection
 
 __all__ = ["ConnectionOwner", "ProtocolSink"]
@@ -18,6 +19,8 @@ __all__ = ["ConnectionOwner", "ProtocolSink"]
 class ConnectionOwner(Protocol):
     """The connector, as seen by its connections."""
 
+    @property
+    def output_batch(self) -> OutputBatch: ...
     def _release(self, connection: PooledConnection, reusable: bool) -> None: ...
     def _idle_lost(self, connection: PooledConnection) -> None: ...
 

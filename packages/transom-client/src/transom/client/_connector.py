@@ -23,6 +23,7 @@ from transom.client._errors import (
     ConnectionTimeoutError,
 )
 from transom.client._loop import running_loop
+from transom.client._output_batch import OutputBatch
 from transom.client._pool import (
     DEFAULT_KEEPALIVE_TIMEOUT,
     DEFAULT_LIMIT,
@@ -69,6 +70,7 @@ class BaseConnector:
         limit_per_host: int = DEFAULT_LIMIT_PER_HOST,
     ) -> None:
         self._loop = running_loop(type(self).__name__)
+        self._output_batch = OutputBatch(self._loop)
         if force_close:
             keepalive_timeout = 0
         self._force_close = force_close
@@ -80,6 +82,11 @@ class BaseConnector:
         self._cleanup_handle: asyncio.TimerHandle | None = None
 
     # -- public state ----------------------------------------------------------
+
+    @property
+    def output_batch(self) -> OutputBatch:
+        """Where this connector's connections hold small requests until the loop pass ends."""
+        return self._output_batch
 
     @property
     def closed(self) -> bool:

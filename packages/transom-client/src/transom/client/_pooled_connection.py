@@ -20,6 +20,7 @@ from transom.client._errors import (
     ClientPayloadError,
     ServerDisconnectedError,
 )
+from transom.client._output_batch import HOLD_LIMIT
 from transom.client._response import ConnectionHandle
 from transom.client._response_settings import ResponseSettings
 from transom.client._stream import DEFAULT_HIGH_WATER, StreamReader
@@ -95,6 +96,9 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         self._lost = False
         # After a 101 answer: what receives the connection's bytes instead.
         self._sink: ProtocolSink | None = None
+        # Whole small requests held for the end of the loop pass (see _output_batch).
+        self._held: list[bytes] = []
+        self._batch = owner.output_batch
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("in use" if self.checked_out else "idle")
@@ -145,6 +149,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._lost = True
+        self._held = []
         self._timer.cancel()
         sink = self._sink
         if sink is not None:
@@ -370,6 +375,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         if not self._closed:
             self._closed = True
             if self.transport is not None:
+                self.flush_output()
                 self.transport.close()
 
     def switch_protocol(self, sink: ProtocolSink) -> None:
@@ -413,6 +419,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
             and not self._lost
             and transport.get_extra_info("ssl_object") is not None
         ):
+            self._held = []
             transport.abort()
         self.close()
 
@@ -436,11 +443,37 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
 
     # -- sending ----------------------------------------------------------------
 
-    def _write(self, data: bytes) -> None:
+    def _live_transport(self) -> asyncio.Transport:
         transport = self.transport
         if self._closed or transport is None or transport.is_closing():
             raise ClientConnectionResetError(f"Cannot write to closing connection to {self.host}")
+        return transport
+
+    def _write(self, data: bytes) -> None:
+        transport = self._live_transport()
+        if self._held:
+            self.flush_output()
         transport.write(data)
+
+    def _send_whole(self, data: bytes) -> None:
+        """Send ``data``, a whole request: a small one once the loop pass ends."""
+        if len(data) > HOLD_LIMIT:
+            self._write(data)
+            return
+        self._live_transport()
+        if not self._held:
+            self._batch.add(self)
+        self._held.append(data)
+
+    def flush_output(self) -> None:
+        """Send the held requests now (see ``_output_batch``)."""
+        held = self._held
+        if not held:
+            return
+        self._held = []
+        transport = self.transport
+        if transport is not None and not self._lost:
+            transport.write(held[0] if len(held) == 1 else b"".join(held))
 
     async def _drain(self) -> None:
         if self._write_paused:
@@ -485,13 +518,13 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         waiter = self._head_waiter = self._loop.create_future()
         body = payload.in_memory() if payload is not None else None
         if payload is None:
-            self._write(data + h1.send(EndOfMessage()))
+            self._send_whole(data + h1.send(EndOfMessage()))
         elif body is not None and not expect_continue:
             parts = [data]
             if body:
                 parts.append(h1.send(Data(data=body)))
             parts.append(h1.send(EndOfMessage()))
-            self._write(b"".join(parts))
+            self._send_whole(b"".join(parts))
         else:
             self._write(data)
             if expect_continue:

@@ -1,17 +1,19 @@
-"""Small answers of one event loop pass, written together after the pass.
+"""Small messages of one event loop pass, written together after the pass.
 
-A server under load finishes many responses in one pass of the event loop,
-each on its own connection. Written at once, every one of them is a
-``send()`` that may wake the client's process (on loopback, inside the
-server's own system call), one wake-up per response. Held until the pass
-ends and then written back to back, they reach clients that are already
-awake from the first: a server answering many connections spends markedly
-less time in the kernel per response. The price is a short wait for each
-answer: the rest of the pass, then one loop callback.
+An asyncio end that is busy finishes many messages in one pass of the event
+loop, each on its own connection: a server its answers, a client its
+requests. Written at once, every one of them is a ``send()`` that may wake
+the peer's process (on loopback, inside our own system call), one wake-up per
+message. Held until the pass ends and then written back to back, they reach
+peers that are already awake from the first: far less time is spent in the
+kernel per message. The price is a short wait for each message: the rest of
+the pass, then one loop callback.
 
-Only whole small answers are held (see :data:`HOLD_LIMIT`); a connection
+Only whole small messages are held (see :data:`HOLD_LIMIT`); a connection
 writes what it holds before anything else reaches its transport, so bytes
 never change order.
+
+``transom-web`` and ``transom-client`` carry identical copies of this module.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HOLD_LIMIT", "OutputBatch", "Writable"]
 
-#: Answers up to this size are held for the end of the pass; larger ones
+#: Messages up to this size are held for the end of the pass; larger ones
 #: are written at once (holding them saves nothing measurable).
 HOLD_LIMIT: Final = 64 * 1024
 

@@ -1,0 +1,81 @@
+"""Small messages of one event loop pass, written together after the pass.
+
+An asyncio end that is busy finishes many messages in one pass of the event
+loop, each on its own connection: a server its answers, a client its
+requests. Written at once, every one of them is a ``send()`` that may wake
+the peer's process (on loopback, inside our own system call), one wake-up per
+message. Held until the pass ends and then written back to back, they reach
+peers that are already awake from the first: far less time is spent in the
+kernel per message. The price is a short wait for each message: the rest of
+the pass, then one loop callback.
+
+Only whole small messages are held (see :data:`HOLD_LIMIT`); a connection
+writes what it holds before anything else reaches its transport, so bytes
+never change order.
+
+``transom-web`` and ``transom-client`` carry identical copies of this module.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, Protocol
+
+if TYPE_CHECKING:
+    import asyncio
+
+__all__ = ["HOLD_LIMIT", "OutputBatch", "Writable"]
+
+#: Messages up to this size are held for the end of the pass; larger ones
+#: are written at once (holding them saves nothing measurable).
+HOLD_LIMIT: Final = 64 * 1024
+
+
+class Writable(Protocol):
+    """A connection that holds output for the batch."""
+
+    def flush_output(self) -> None:
+        """Write what the connection holds to its transport."""
+
+
+class OutputBatch:
+    """The connections holding output in the current pass of one event loop.
+
+    Args:
+        loop: The loop whose passes delimit a batch.
+    """
+
+    __slots__ = ("_loop", "_waiting")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._waiting: list[Writable] = []
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop whose passes delimit a batch."""
+        return self._loop
+
+    def add(self, connection: Writable) -> None:
+        """Have ``connection.flush_output()`` called once the current pass ends.
+
+        Call it once per connection, when it starts holding output.
+        """
+        waiting = self._waiting
+        if not waiting:
+            self._loop.call_soon(self._flush)
+        waiting.append(connection)
+
+    def _flush(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for connection in waiting:
+            try:
+                connection.flush_output()
+            except Exception as exc:
+                # One broken connection must not keep the others' answers back.
+                self._loop.call_exception_handler(
+                    {
+                        "message": "writing held output failed",
+                        "exception": exc,
+                        "protocol": connection,
+                    }
+                )
