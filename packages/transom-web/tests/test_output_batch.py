@@ -160,6 +160,31 @@ async def test_a_large_answer_is_written_at_once() -> None:
     ]
 
 
+async def test_an_answer_the_handler_finishes_itself_is_written_at_once() -> None:
+    log: list[str] = []
+
+    async def handler(request: Request) -> Response:
+        response = Response(text="early")
+        await response.prepare(request)
+        await response.write_eof()
+        log.append("work after write_eof")
+        return response
+
+    app = Application()
+    app.router.add_get("/", handler)
+    runner = AppRunner(app, access_log=None)
+    await runner.setup()
+    assert runner.server is not None
+    try:
+        protocol = runner.server()
+        protocol.connection_made(LoggingTransport("a", log, protocol))
+        protocol.data_received(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+        await _settle()
+    finally:
+        await runner.cleanup()
+    assert log[:2] == ["write a: HTTP/1.1 200 OK", "work after write_eof"]
+
+
 async def test_a_held_answer_is_written_before_the_connection_closes() -> None:
     log: list[str] = []
     runner = await _served(log)

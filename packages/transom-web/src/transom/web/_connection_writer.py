@@ -155,8 +155,16 @@ class ConnectionWriter:
         if self.finish(data):
             await self._connection.drain()
 
-    def finish(self, data: bytes = b"") -> bool:
+    def finish(self, data: bytes = b"", *, hold: bool = False) -> bool:
         """:meth:`write_eof` without its wait: send the last bytes and end the response.
+
+        Args:
+            data: The last body bytes.
+            hold: The handler has returned: a whole small answer may wait for
+                the end of the loop pass and leave with the others finished
+                in it (see ``_output_batch``). Without it, the bytes reach the
+                transport now, as a handler that goes on working after
+                ``write_eof()`` expects.
 
         Returns:
             Whether the caller should await the connection's ``drain()``
@@ -180,7 +188,7 @@ class ConnectionWriter:
             out = conn.send(EndOfMessage())
         self._state = _FINISHED
         connection = self._connection
-        if len(out) <= HOLD_LIMIT and connection.transport is not None:
+        if hold and len(out) <= HOLD_LIMIT and connection.transport is not None:
             # A whole small answer leaves with the others of this loop pass.
             connection.hold_output(out)
             self.output_size += len(out)

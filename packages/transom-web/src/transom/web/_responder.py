@@ -112,7 +112,7 @@ async def _send(
             # Response.write_eof, through the connection's own writer, without
             # its two coroutines: this runs for nearly every response.
             whole = cast("Response", response)
-            if not whole._eof_sent and writer.finish(whole._final_bytes()):
+            if not whole._eof_sent and writer.finish(whole._final_bytes(), hold=True):
                 await connection.drain()
         else:
             await response.write_eof()
