@@ -36,8 +36,7 @@ async def respond(connection: ServerConnection, request: Request, writer: Connec
     access_logger = connection._server.access_logger
     if access_logger is not None and not access_logger.enabled:
         access_logger = None
-    loop = asyncio.get_running_loop()
-    started = 0.0 if access_logger is None else loop.time()
+    started = 0.0 if access_logger is None else connection.loop.time()
     try:
         try:
             response = await _run_handler(connection, request)
@@ -48,7 +47,7 @@ async def respond(connection: ServerConnection, request: Request, writer: Connec
             connection.abort()
             response = None
         if response is not None and access_logger is not None:
-            _log_access(access_logger, request, response, loop.time() - started)
+            _log_access(access_logger, request, response, connection.loop.time() - started)
     finally:
         connection.finish(request)
 

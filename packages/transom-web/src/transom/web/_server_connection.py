@@ -402,6 +402,11 @@ class ServerConnection(asyncio.Protocol):
             self._task = task
 
     @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop serving the connection."""
+        return self._loop
+
+    @property
     def server(self) -> Server:
         """The server this connection belongs to."""
         return self._server
