@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from transom.web import Application, AppRunner, Request, Response
-from transom.web._output_batch import HOLD_LIMIT, OutputBatch
+from transom.web._output_batch import HOLD_LIMIT, HeldOutput, OutputBatch
 
 if TYPE_CHECKING:
     from tests.conftest import Serve
@@ -101,35 +101,42 @@ class LoggingTransport(asyncio.Transport):
         return 0
 
 
-async def _served(log: list[str], body: bytes = b"hi") -> AppRunner:
+async def _serve_to_stubs(
+    app: Application, log: list[str], requests: dict[str, bytes]
+) -> list[str]:
+    """Hand each request to a connection of its own in one pass; the log once settled."""
+    runner = AppRunner(app, access_log=None)
+    await runner.setup()
+    assert runner.server is not None
+    try:
+        for name, request in requests.items():
+            protocol = runner.server()
+            protocol.connection_made(LoggingTransport(name, log, protocol))
+            protocol.data_received(request)
+        for _ in range(5):
+            await asyncio.sleep(0)
+    finally:
+        await runner.cleanup()
+    return log
+
+
+def _app(log: list[str], body: bytes = b"hi") -> Application:
     async def handler(request: Request) -> Response:
         log.append(f"handled {request.path}")
         return Response(body=body)
 
     app = Application()
     app.router.add_get("/{name}", handler)
-    runner = AppRunner(app, access_log=None)
-    await runner.setup()
-    return runner
+    return app
 
 
-async def _settle() -> None:
-    for _ in range(5):
-        await asyncio.sleep(0)
+def _gets(names: str) -> dict[str, bytes]:
+    return {name: f"GET /{name} HTTP/1.1\r\nHost: h\r\n\r\n".encode() for name in names}
 
 
 async def test_answers_of_one_pass_are_written_after_every_handler_of_the_pass() -> None:
     log: list[str] = []
-    runner = await _served(log)
-    assert runner.server is not None
-    try:
-        for name in "abc":
-            protocol = runner.server()
-            protocol.connection_made(LoggingTransport(name, log, protocol))
-            protocol.data_received(f"GET /{name} HTTP/1.1\r\nHost: h\r\n\r\n".encode())
-        await _settle()
-    finally:
-        await runner.cleanup()
+    await _serve_to_stubs(_app(log), log, _gets("abc"))
     assert log[:6] == [
         "handled /a",
         "handled /b",
@@ -142,16 +149,7 @@ async def test_answers_of_one_pass_are_written_after_every_handler_of_the_pass()
 
 async def test_a_large_answer_is_written_at_once() -> None:
     log: list[str] = []
-    runner = await _served(log, body=b"x" * (HOLD_LIMIT + 1))
-    assert runner.server is not None
-    try:
-        for name in "ab":
-            protocol = runner.server()
-            protocol.connection_made(LoggingTransport(name, log, protocol))
-            protocol.data_received(f"GET /{name} HTTP/1.1\r\nHost: h\r\n\r\n".encode())
-        await _settle()
-    finally:
-        await runner.cleanup()
+    await _serve_to_stubs(_app(log, body=b"x" * (HOLD_LIMIT + 1)), log, _gets("ab"))
     assert log[:4] == [
         "handled /a",
         "write a: HTTP/1.1 200 OK",
@@ -172,31 +170,38 @@ async def test_an_answer_the_handler_finishes_itself_is_written_at_once() -> Non
 
     app = Application()
     app.router.add_get("/", handler)
-    runner = AppRunner(app, access_log=None)
-    await runner.setup()
-    assert runner.server is not None
-    try:
-        protocol = runner.server()
-        protocol.connection_made(LoggingTransport("a", log, protocol))
-        protocol.data_received(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-        await _settle()
-    finally:
-        await runner.cleanup()
+    await _serve_to_stubs(app, log, {"a": b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"})
     assert log[:2] == ["write a: HTTP/1.1 200 OK", "work after write_eof"]
 
 
 async def test_a_held_answer_is_written_before_the_connection_closes() -> None:
     log: list[str] = []
-    runner = await _served(log)
-    assert runner.server is not None
-    try:
-        protocol = runner.server()
-        protocol.connection_made(LoggingTransport("a", log, protocol))
-        protocol.data_received(b"GET /a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
-        await _settle()
-    finally:
-        await runner.cleanup()
+    request = b"GET /a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+    await _serve_to_stubs(_app(log), log, {"a": request})
     assert log == ["handled /a", "write a: HTTP/1.1 200 OK", "close a"]
+
+
+def test_held_output_is_taken_whole_and_in_order() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        batch = OutputBatch(loop)
+        log: list[str] = []
+        held = HeldOutput(batch, Recorder("a", log))
+        assert not held
+        assert held.take() == b""
+        held.add(b"one ")
+        held.add(b"two")
+        assert held
+        assert held.take() == b"one two"
+        assert not held
+        held.add(b"three")
+        held.drop()
+        assert held.take() == b""
+        loop.run_until_complete(asyncio.sleep(0))
+        # The batch was joined twice: once per time the hold went from empty to not.
+        assert log == ["a", "a"]
+    finally:
+        loop.close()
 
 
 @pytest.mark.parametrize("follow_up", [b"BROKEN\r\n\r\n", b"GET /b HTTP/1.1\r\n\r\n"])

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["HOLD_LIMIT", "OutputBatch", "Writable"]
+__all__ = ["HOLD_LIMIT", "HeldOutput", "OutputBatch", "Writable"]
 
 #: Messages up to this size are held for the end of the pass; larger ones
 #: are written at once (holding them saves nothing measurable).
@@ -79,3 +79,41 @@ class OutputBatch:
                         "protocol": connection,
                     }
                 )
+
+
+class HeldOutput:
+    """The whole small messages one connection holds until its batch is written.
+
+    Args:
+        batch: The batch of the connection's loop.
+        connection: The connection; its ``flush_output()`` takes what is held
+            (with :meth:`take`) and writes it.
+    """
+
+    __slots__ = ("_batch", "_connection", "_pieces")
+
+    def __init__(self, batch: OutputBatch, connection: Writable) -> None:
+        self._batch = batch
+        self._connection = connection
+        self._pieces: list[bytes] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._pieces)
+
+    def add(self, data: bytes) -> None:
+        """Hold ``data`` after what is already held; join the batch if nothing was."""
+        if not self._pieces:
+            self._batch.add(self._connection)
+        self._pieces.append(data)
+
+    def take(self) -> bytes:
+        """Everything held, in order, and hold nothing more (empty when nothing was)."""
+        pieces = self._pieces
+        if not pieces:
+            return b""
+        self._pieces = []
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def drop(self) -> None:
+        """Forget what is held (the connection is gone or aborted)."""
+        self._pieces = []

@@ -20,7 +20,7 @@ from transom.client._errors import (
     ClientPayloadError,
     ServerDisconnectedError,
 )
-from transom.client._output_batch import HOLD_LIMIT
+from transom.client._output_batch import HOLD_LIMIT, HeldOutput
 from transom.client._response import ConnectionHandle
 from transom.client._response_settings import ResponseSettings
 from transom.client._stream import DEFAULT_HIGH_WATER, StreamReader
@@ -97,8 +97,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         # After a 101 answer: what receives the connection's bytes instead.
         self._sink: ProtocolSink | None = None
         # Whole small requests held for the end of the loop pass (see _output_batch).
-        self._held: list[bytes] = []
-        self._batch = owner.output_batch
+        self._held = HeldOutput(owner.output_batch, self)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("in use" if self.checked_out else "idle")
@@ -149,7 +148,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._lost = True
-        self._held = []
+        self._held.drop()
         self._timer.cancel()
         sink = self._sink
         if sink is not None:
@@ -419,7 +418,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
             and not self._lost
             and transport.get_extra_info("ssl_object") is not None
         ):
-            self._held = []
+            self._held.drop()
             transport.abort()
         self.close()
 
@@ -461,19 +460,14 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
             self._write(data)
             return
         self._live_transport()
-        if not self._held:
-            self._batch.add(self)
-        self._held.append(data)
+        self._held.add(data)
 
     def flush_output(self) -> None:
         """Send the held requests now (see ``_output_batch``)."""
-        held = self._held
-        if not held:
-            return
-        self._held = []
+        data = self._held.take()
         transport = self.transport
-        if transport is not None and not self._lost:
-            transport.write(held[0] if len(held) == 1 else b"".join(held))
+        if data and transport is not None and not self._lost:
+            transport.write(data)
 
     async def _drain(self) -> None:
         if self._write_paused:

@@ -30,6 +30,7 @@ from transom.protocol.http1 import Request as RequestHead
 from transom.web._access_log import server_logger
 from transom.web._connection_writer import ConnectionWriter, ProtocolSink, error_response_bytes
 from transom.web._deadline import Deadline
+from transom.web._output_batch import HeldOutput
 from transom.web._payload_stream import EMPTY_STREAM, StreamReader
 from transom.web._request import Request
 from transom.web._responder import respond, start_task
@@ -79,8 +80,7 @@ class ServerConnection(asyncio.Protocol):
         self._sink: ProtocolSink | None = None
         self._tls = False
         # Whole small answers held for the end of the loop pass (see _output_batch).
-        self._held: list[bytes] = []
-        self._batch = server.output_batch(self._loop)
+        self._held = HeldOutput(server.output_batch(self._loop), self)
 
     def __repr__(self) -> str:
         peer = None if self._transport is None else self._transport.get_extra_info("peername")
@@ -152,7 +152,7 @@ class ServerConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._transport = None
-        self._held = []
+        self._held.drop()
         self._server._forget(self)
         self._deadline.cancel()
         payload = self._payload
@@ -197,7 +197,7 @@ class ServerConnection(asyncio.Protocol):
 
     def abort_transport(self) -> None:
         """Drop the connection at once, discarding unsent output."""
-        self._held = []
+        self._held.drop()
         transport = self._transport
         if transport is not None:
             transport.abort()
@@ -211,19 +211,14 @@ class ServerConnection(asyncio.Protocol):
         ``_output_batch``). Anything written to the transport later goes
         through :meth:`write`, which sends what is held first.
         """
-        if not self._held:
-            self._batch.add(self)
-        self._held.append(data)
+        self._held.add(data)
 
     def flush_output(self) -> None:
         """Send the held answers now."""
-        held = self._held
-        if not held:
-            return
-        self._held = []
+        data = self._held.take()
         transport = self._transport
-        if transport is not None:
-            transport.write(held[0] if len(held) == 1 else b"".join(held))
+        if data and transport is not None:
+            transport.write(data)
 
     def write(self, data: bytes) -> None:
         """Send ``data`` now, after the held answers.
