@@ -74,7 +74,7 @@ async def _answer(connection: PooledConnection, task: asyncio.Task[Any]) -> None
     assert head.status_code == 200
 
 
-async def test_requests_of_one_pass_are_written_after_the_pass_in_order() -> None:
+async def _test_requests_of_one_pass_are_written_after_the_pass_in_order() -> None:
     log: list[str] = []
     owner = Owner(asyncio.get_running_loop())
     connections = [_connection(owner, name, log) for name in "abc"]
@@ -90,7 +90,7 @@ async def test_requests_of_one_pass_are_written_after_the_pass_in_order() -> Non
         await _answer(connection, task)
 
 
-async def test_a_large_request_is_written_at_once() -> None:
+async def _test_a_large_request_is_written_at_once() -> None:
     log: list[str] = []
     owner = Owner(asyncio.get_running_loop())
     connection = _connection(owner, "a", log)
@@ -102,7 +102,7 @@ async def test_a_large_request_is_written_at_once() -> None:
     await _answer(connection, task)
 
 
-async def test_a_held_request_is_written_before_the_connection_closes() -> None:
+async def _test_a_held_request_is_written_before_the_connection_closes() -> None:
     log: list[str] = []
     owner = Owner(asyncio.get_running_loop())
     connection = _connection(owner, "a", log)
@@ -115,7 +115,7 @@ async def test_a_held_request_is_written_before_the_connection_closes() -> None:
     assert log == ["write a: GET / HTTP/1.1 (27 bytes)", "close a"]
 
 
-async def test_a_held_request_is_dropped_when_the_connection_is_lost() -> None:
+async def _test_a_held_request_is_dropped_when_the_connection_is_lost() -> None:
     log: list[str] = []
     owner = Owner(asyncio.get_running_loop())
     connection = _connection(owner, "a", log)
@@ -125,3 +125,19 @@ async def test_a_held_request_is_dropped_when_the_connection_is_lost() -> None:
     await asyncio.gather(task, return_exceptions=True)
     await asyncio.sleep(0)
     assert log == []
+
+
+def test_requests_of_one_pass_are_written_after_the_pass_in_order() -> None:
+    asyncio.run(_test_requests_of_one_pass_are_written_after_the_pass_in_order())
+
+
+def test_a_large_request_is_written_at_once() -> None:
+    asyncio.run(_test_a_large_request_is_written_at_once())
+
+
+def test_a_held_request_is_written_before_the_connection_closes() -> None:
+    asyncio.run(_test_a_held_request_is_written_before_the_connection_closes())
+
+
+def test_a_held_request_is_dropped_when_the_connection_is_lost() -> None:
+    asyncio.run(_test_a_held_request_is_dropped_when_the_connection_is_lost())

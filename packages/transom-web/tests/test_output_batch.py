@@ -29,7 +29,7 @@ class Recorder:
             raise RuntimeError(f"{self.name} broke")
 
 
-async def test_one_callback_flushes_every_waiting_connection_in_order() -> None:
+async def _test_one_callback_flushes_every_waiting_connection_in_order() -> None:
     loop = asyncio.get_running_loop()
     batch = OutputBatch(loop)
     log: list[str] = []
@@ -44,7 +44,7 @@ async def test_one_callback_flushes_every_waiting_connection_in_order() -> None:
     assert log == ["a", "b", "c", "d"]
 
 
-async def test_a_failing_flush_is_reported_and_the_others_still_run() -> None:
+async def _test_a_failing_flush_is_reported_and_the_others_still_run() -> None:
     loop = asyncio.get_running_loop()
     reported: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda loop, context: reported.append(context))
@@ -134,7 +134,7 @@ def _gets(names: str) -> dict[str, bytes]:
     return {name: f"GET /{name} HTTP/1.1\r\nHost: h\r\n\r\n".encode() for name in names}
 
 
-async def test_answers_of_one_pass_are_written_after_every_handler_of_the_pass() -> None:
+async def _test_answers_of_one_pass_are_written_after_every_handler_of_the_pass() -> None:
     log: list[str] = []
     await _serve_to_stubs(_app(log), log, _gets("abc"))
     assert log[:6] == [
@@ -147,7 +147,7 @@ async def test_answers_of_one_pass_are_written_after_every_handler_of_the_pass()
     ]
 
 
-async def test_a_large_answer_is_written_at_once() -> None:
+async def _test_a_large_answer_is_written_at_once() -> None:
     log: list[str] = []
     await _serve_to_stubs(_app(log, body=b"x" * (HOLD_LIMIT + 1)), log, _gets("ab"))
     assert log[:4] == [
@@ -158,7 +158,7 @@ async def test_a_large_answer_is_written_at_once() -> None:
     ]
 
 
-async def test_an_answer_the_handler_finishes_itself_is_written_at_once() -> None:
+async def _test_an_answer_the_handler_finishes_itself_is_written_at_once() -> None:
     log: list[str] = []
 
     async def handler(request: Request) -> Response:
@@ -174,7 +174,7 @@ async def test_an_answer_the_handler_finishes_itself_is_written_at_once() -> Non
     assert log[:2] == ["write a: HTTP/1.1 200 OK", "work after write_eof"]
 
 
-async def test_a_held_answer_is_written_before_the_connection_closes() -> None:
+async def _test_a_held_answer_is_written_before_the_connection_closes() -> None:
     log: list[str] = []
     request = b"GET /a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
     await _serve_to_stubs(_app(log), log, {"a": request})
@@ -247,3 +247,27 @@ def test_answers_to_many_connections_on_a_real_socket(serve: Serve) -> None:
         for sock in sockets:
             sock.shutdown(socket.SHUT_RDWR)
             sock.close()
+
+
+def test_one_callback_flushes_every_waiting_connection_in_order() -> None:
+    asyncio.run(_test_one_callback_flushes_every_waiting_connection_in_order())
+
+
+def test_a_failing_flush_is_reported_and_the_others_still_run() -> None:
+    asyncio.run(_test_a_failing_flush_is_reported_and_the_others_still_run())
+
+
+def test_answers_of_one_pass_are_written_after_every_handler_of_the_pass() -> None:
+    asyncio.run(_test_answers_of_one_pass_are_written_after_every_handler_of_the_pass())
+
+
+def test_a_large_answer_is_written_at_once() -> None:
+    asyncio.run(_test_a_large_answer_is_written_at_once())
+
+
+def test_an_answer_the_handler_finishes_itself_is_written_at_once() -> None:
+    asyncio.run(_test_an_answer_the_handler_finishes_itself_is_written_at_once())
+
+
+def test_a_held_answer_is_written_before_the_connection_closes() -> None:
+    asyncio.run(_test_a_held_answer_is_written_before_the_connection_closes())
