@@ -4,7 +4,8 @@
  * head.c and fields.c scan HTTP/1.1 message heads; events.c builds the
  * immutable event objects of transom.protocol.http1 in one call; writers.c
  * serializes header sections; mask.c masks WebSocket payloads; frames.c reads
- * a whole WebSocket message in one frame. Each scanner takes a head and the
+ * a whole WebSocket message in one frame; chunked.c decodes the chunks of a
+ * chunked body. Each scanner takes a head and the
  * parser's limits, and returns its pieces exactly as the pure-Python path of
  * transom/protocol/http1/_head.py would, for the heads that path accepts and servers see all day: well-formed
  * (the grammar of _abnf.py), within the limits, HTTP/1.0 or 1.1, and for a
@@ -28,6 +29,8 @@ static PyMethodDef methods[] = {
     {"configure_messages", (PyCFunction)(void (*)(void))configure_messages, METH_FASTCALL,
      configure_messages_doc},
     {"read_message", (PyCFunction)(void (*)(void))read_message, METH_FASTCALL, read_message_doc},
+    {"decode_chunks", (PyCFunction)(void (*)(void))decode_chunks, METH_FASTCALL,
+     decode_chunks_doc},
     {"register_event", (PyCFunction)(void (*)(void))register_event, METH_FASTCALL,
      register_event_doc},
     {"new_event", (PyCFunction)(void (*)(void))new_event, METH_FASTCALL, new_event_doc},

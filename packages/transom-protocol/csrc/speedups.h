@@ -96,4 +96,8 @@ PyObject *read_message(PyObject *module, PyObject *const *args, Py_ssize_t nargs
 extern const char configure_messages_doc[];
 extern const char read_message_doc[];
 
+/* chunked.c: chunked message bodies. */
+PyObject *decode_chunks(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+extern const char decode_chunks_doc[];
+
 #endif

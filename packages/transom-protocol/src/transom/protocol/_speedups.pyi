@@ -40,5 +40,14 @@ def configure_messages(text_cls: type[TextMessage], bytes_cls: type[BytesMessage
 def read_message(
     buffer: bytearray, masked: bool, limit: int | None, /
 ) -> TextMessage | BytesMessage | None: ...
+def decode_chunks(
+    buffer: bytearray,
+    phase: int,
+    remaining: int,
+    total: int,
+    max_line: int,
+    max_body: int,
+    /,
+) -> tuple[bytes | None, int, int, int, int, bool]: ...
 def set_fields_fallback(function: Callable[..., bytes], /) -> None: ...
 def encode_fields(headers: Any, extra: str = "", /) -> bytes: ...

@@ -8,10 +8,12 @@ for the application and are dropped once checked.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 from multidict import CIMultiDict
 
 from transom.protocol._errors import RemoteProtocolError
+from transom.protocol._extensions import EXTENSIONS_ALLOWED
 from transom.protocol.http1._abnf import CHUNK_LINE
 from transom.protocol.http1._head import HeadProgress, parse_fields
 from transom.protocol.http1._limits import LARGEST_LENGTH
@@ -32,6 +34,25 @@ _SIZE = _Phase.SIZE
 _DATA = _Phase.DATA
 _DATA_END = _Phase.DATA_END
 _TRAILERS = _Phase.TRAILERS
+
+# The phases as the compiled decoder numbers them.
+_PHASES = (_SIZE, _DATA, _DATA_END, _TRAILERS)
+_CODES = {phase: code for code, phase in enumerate(_PHASES)}
+
+# The compiled decoder, when built and allowed: it takes the chunks of the
+# common case (see csrc/chunked.c) and stops, saying so, before any other
+# chunk-size line or missing CRLF, which the Python loop below then reads.
+_ChunkDecoder = Callable[
+    [bytearray, int, int, int, int, int], tuple[bytes | None, int, int, int, int, bool]
+]
+_decode_chunks: _ChunkDecoder | None = None
+if EXTENSIONS_ALLOWED:  # pragma: no branch
+    try:
+        from transom.protocol._speedups import decode_chunks
+    except ImportError:  # pragma: no cover - built without a C compiler
+        pass
+    else:
+        _decode_chunks = decode_chunks
 
 
 class ChunkedReader:
@@ -92,11 +113,35 @@ class ChunkedReader:
         if phase is _TRAILERS:
             return self._trailers(buf)
         remaining = self._remaining
-        error: RemoteProtocolError | None = None
-        # Chunk data is sliced through a view and copied once, by the join.
-        view = memoryview(buf)
-        pieces: list[memoryview] = []
         pos = 0
+        # Chunk data is sliced through a view and copied once, by the join.
+        pieces: list[memoryview] = []
+        if _decode_chunks is not None:
+            max_body_size = self._max_body_size
+            decoded, pos, code, remaining, self._total, unusual = _decode_chunks(
+                buf,
+                _CODES[phase],
+                remaining,
+                self._total,
+                self._max_chunk_line_size,
+                -1 if max_body_size is None else max_body_size,
+            )
+            phase = _PHASES[code]
+            if not unusual:
+                if pos:
+                    del buf[:pos]
+                self._phase = phase
+                self._remaining = remaining
+                if decoded is not None:
+                    return decoded
+                if phase is _TRAILERS:
+                    return self._trailers(buf)
+                return None
+            # It stopped at bytes the loop below reads, after what it decoded.
+            if decoded is not None:
+                pieces.append(memoryview(decoded))
+        error: RemoteProtocolError | None = None
+        view = memoryview(buf)
         end = len(buf)
         try:
             while True:
@@ -176,7 +221,7 @@ class ChunkedReader:
             raise RemoteProtocolError("Invalid chunk-size line")
         digits = match[1]
         if len(digits) > 16:
-            digits = digits.lstrip(b"0")
+            digits = digits.lstrip(b"0") or b"0"
             # Sixteen hex digits already pass any length a peer can mean.
             if len(digits) > 16:
                 raise RemoteProtocolError("Chunk size too large")
