@@ -534,3 +534,40 @@ def test_send_response_usual_answers_match_the_general_path(
     general = [_send_whole(head, status, fields, body) for fields, body in cases]
 
     assert fast == general
+
+
+_REQUEST_FIELDS: list[list[tuple[str, str]]] = [
+    [("Host", "h")],
+    [("Host", "h"), ("Upgrade", "websocket")],
+    [("Host", "h"), ("Connection", "Upgrade"), ("Upgrade", "websocket")],
+    [("Host", "h"), ("Connection", "close")],
+    [("Host", "h"), ("Connection", "keep-alive")],
+    [("Host", "h"), ("Content-Length", "0")],
+    [("Host", "h"), ("Content-Length", "5")],
+    [("Host", "h"), ("Transfer-Encoding", "chunked")],
+    [("Host", "h"), ("Host", "i")],
+    [("Accept", "*/*")],
+]
+
+
+def _plan(method: str, fields: list[tuple[str, str]]) -> object:
+    from transom.protocol.http1._writers import plan_request
+
+    try:
+        return plan_request(method, CIMultiDict(fields))
+    except LocalProtocolError as exc:
+        return str(exc)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "HEAD", "CONNECT", "OPTIONS"])
+def test_plain_request_plans_match_the_general_path(
+    method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcut for requests without body or options plans exactly as the general path."""
+    from transom.protocol.http1 import _writers
+
+    fast = [_plan(method, fields) for fields in _REQUEST_FIELDS]
+    monkeypatch.setattr(_writers, "_plain_request_plan", lambda method, headers: None)
+    general = [_plan(method, fields) for fields in _REQUEST_FIELDS]
+
+    assert fast == general

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from http import HTTPStatus
-from typing import NamedTuple, Protocol
+from typing import Final, NamedTuple, Protocol
 
 from multidict import CIMultiDict
 
@@ -18,6 +18,7 @@ from transom.protocol._errors import LocalProtocolError
 from transom.protocol._extensions import EXTENSIONS_ALLOWED
 from transom.protocol.http1 import _abnf
 from transom.protocol.http1._framing import (
+    CONNECTION,
     CONTENT_LENGTH,
     HOST,
     TRANSFER_ENCODING,
@@ -292,6 +293,9 @@ def plan_request(method: str, headers: CIMultiDict[str]) -> RequestPlan:
     hosts = headers.getall(HOST, None)
     if hosts is None or len(hosts) != 1:
         raise LocalProtocolError("An HTTP/1.1 request needs exactly one Host header")
+    plain = _plain_request_plan(method, headers)
+    if plain is not None:
+        return plain
     lengths = headers.getall(CONTENT_LENGTH, None)
     codings = headers.getall(TRANSFER_ENCODING, None)
     body, length = Body.NONE, 0
@@ -309,6 +313,25 @@ def plan_request(method: str, headers: CIMultiDict[str]) -> RequestPlan:
     return RequestPlan(
         body, length, keep_alive(options, (1, 1)), switch_proposal(method, headers, options, (1, 1))
     )
+
+
+_PLAIN_REQUEST: Final = RequestPlan(Body.NONE, 0, True, None)
+
+
+def _plain_request_plan(method: str, headers: CIMultiDict[str]) -> RequestPlan | None:
+    """The plan of the usual request, or None to work it out in full.
+
+    The usual request has no body and no connection options: it persists
+    and proposes no switch (Upgrade counts only when named as an option).
+    """
+    if (
+        method == "CONNECT"
+        or CONTENT_LENGTH in headers
+        or TRANSFER_ENCODING in headers
+        or CONNECTION in headers
+    ):
+        return None
+    return _PLAIN_REQUEST
 
 
 def _check_chunked_only(codings: list[str]) -> None:
