@@ -128,15 +128,8 @@ class ChunkedReader:
             )
             phase = _PHASES[code]
             if not unusual:
-                if pos:
-                    del buf[:pos]
-                self._phase = phase
-                self._remaining = remaining
-                if decoded is not None:
-                    return decoded
-                if phase is _TRAILERS:
-                    return self._trailers(buf)
-                return None
+                self._settle(buf, pos, phase, remaining)
+                return self._result(buf, decoded)
             # It stopped at bytes the loop below reads, after what it decoded.
             if decoded is not None:
                 pieces.append(memoryview(decoded))
@@ -189,15 +182,23 @@ class ChunkedReader:
         for piece in pieces:
             piece.release()
         view.release()
+        self._settle(buf, pos, phase, remaining)
+        if error is not None:
+            raise error
+        return self._result(buf, data)
+
+    def _settle(self, buf: bytearray, pos: int, phase: _Phase, remaining: int) -> None:
+        """Drop the ``pos`` bytes read from ``buf`` and keep the state reached."""
         if pos:
             del buf[:pos]
         self._phase = phase
         self._remaining = remaining
-        if error is not None:
-            raise error
+
+    def _result(self, buf: bytearray, data: bytes | None) -> bytes | CIMultiDict[str] | None:
+        """What :meth:`read` returns once its state is settled."""
         if data is not None:
             return data
-        if phase is _TRAILERS:
+        if self._phase is _TRAILERS:
             return self._trailers(buf)
         return None
 
