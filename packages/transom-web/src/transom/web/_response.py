@@ -37,8 +37,6 @@ __all__ = [
 # Whole bodies larger than this are compressed in a worker thread, so that one
 # large response does not stall every other connection for milliseconds.
 COMPRESS_IN_THREAD_SIZE: Final = 256 * 1024
-# The Content-Type field of a UTF-8 ``text`` response, by media type.
-_UTF8_FIELDS: Final = UTF8_CONTENT_TYPES
 
 
 class Response(StreamResponse):
@@ -74,7 +72,7 @@ class Response(StreamResponse):
         super().__init__(status=status, reason=reason, headers=headers)
         if text is not None and body is None and headers is None and charset is None:
             # The usual text response: UTF-8, one of the ready-made fields.
-            field = _UTF8_FIELDS.get(content_type or "text/plain")
+            field = UTF8_CONTENT_TYPES.get(content_type or "text/plain")
             if field is not None and type(text) is str:
                 self._headers["Content-Type"] = field
                 self._body = text.encode()
