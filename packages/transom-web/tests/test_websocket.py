@@ -463,6 +463,131 @@ def test_a_second_concurrent_receive_raises(serve: Serve) -> None:
         assert seen.get() == "for the first"
 
 
+def test_a_receive_beside_a_waiting_async_for_raises(serve: Serve) -> None:
+    seen = Recorder()
+
+    async def handler(request: Request) -> WebSocketResponse:
+        ws = WebSocketResponse()
+        await ws.prepare(request)
+
+        async def iterate() -> list[str]:
+            return [msg.data async for msg in ws]
+
+        reader = asyncio.create_task(iterate())
+        await asyncio.sleep(0)
+        try:
+            await ws.receive()
+        except RuntimeError as exc:
+            seen.put(str(exc))
+        seen.put(await reader)
+        return ws
+
+    server = serve(app_with(handler))
+    with connect(ws_url(server)) as client:
+        assert "Concurrent call to receive()" in seen.get()
+        client.send("kept")
+        client.close()
+    assert seen.get() == ["kept"]
+
+
+def test_an_async_for_cancelled_while_waiting_leaves_the_socket_usable(serve: Serve) -> None:
+    seen = Recorder()
+
+    async def handler(request: Request) -> WebSocketResponse:
+        ws = WebSocketResponse()
+        await ws.prepare(request)
+
+        async def first_message() -> WSMessage:
+            async for msg in ws:
+                return msg
+            raise AssertionError("the iteration ended")
+
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(first_message(), 0.05)
+        seen.put("gave up")
+        seen.put((await ws.receive()).data)
+        seen.put((await first_message()).data)
+        await ws.close()
+        return ws
+
+    server = serve(app_with(handler))
+    with connect(ws_url(server)) as client:
+        assert seen.get() == "gave up"
+        client.send("to receive")
+        client.send("to async for")
+        assert seen.get() == "to receive"
+        assert seen.get() == "to async for"
+
+
+@pytest.mark.parametrize("wait_first", [True, False], ids=["waiting", "queued"])
+def test_async_for_ends_at_the_clients_close(serve: Serve, wait_first: bool) -> None:
+    seen = Recorder()
+
+    async def handler(request: Request) -> WebSocketResponse:
+        ws = WebSocketResponse()
+        await ws.prepare(request)
+        if not wait_first:
+            # The message and the Close frame are queued before the loop starts.
+            await asyncio.sleep(0.2)
+        seen.put([msg.data async for msg in ws])
+        seen.put((ws.closed, ws.close_code))
+        return ws
+
+    server = serve(app_with(handler))
+    with connect(ws_url(server)) as client:
+        client.send("last words")
+        client.close(code=4003)
+    assert seen.get() == ["last words"]
+    assert seen.get() == (True, 4003)
+
+
+def test_async_for_ends_when_another_task_closes(serve: Serve) -> None:
+    seen = Recorder()
+
+    async def handler(request: Request) -> WebSocketResponse:
+        ws = WebSocketResponse()
+        await ws.prepare(request)
+
+        async def iterate() -> list[str]:
+            return [msg.data async for msg in ws]
+
+        reader = asyncio.create_task(iterate())
+        await asyncio.sleep(0.05)
+        closing = asyncio.create_task(ws.close(code=4004))
+        seen.put(await reader)
+        await closing
+        return ws
+
+    server = serve(app_with(handler))
+    with connect(ws_url(server)) as client:
+        with pytest.raises(ConnectionClosed) as info:
+            client.recv(timeout=TIMEOUT)
+        assert info.value.rcvd is not None
+        assert info.value.rcvd.code == 4004
+    assert seen.get() == []
+
+
+def test_async_for_with_a_receive_timeout_raises_when_nothing_comes(serve: Serve) -> None:
+    seen = Recorder()
+
+    async def handler(request: Request) -> WebSocketResponse:
+        ws = WebSocketResponse(receive_timeout=0.05)
+        await ws.prepare(request)
+        received = []
+        try:
+            async for msg in ws:
+                received.append(msg.data)
+        except TimeoutError:
+            seen.put(received)
+        await ws.close()
+        return ws
+
+    server = serve(app_with(handler))
+    with connect(ws_url(server)) as client:
+        client.send("in time")
+        assert seen.get() == ["in time"]
+
+
 SOCKETS = AppKey("sockets", dict)
 
 

@@ -12,7 +12,7 @@ message API: typed receives, ``async for``, the ``send_*`` methods, pings.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Final, Protocol, Self
 
 from transom.protocol.websocket import CloseCode, WSMessage, WSMsgType
@@ -49,6 +49,7 @@ class MessageChannel(Protocol):
     @property
     def exception(self) -> BaseException | None: ...
     async def receive(self, timeout: float | None = None) -> WSMessage: ...  # noqa: ASYNC109
+    def next_message(self) -> Awaitable[WSMessage]: ...
     def write_text(self, data: str, compress: bool) -> bool: ...
     def write_bytes(self, data: bytes, compress: bool) -> bool: ...
     def write_ping(self, payload: bytes) -> bool: ...
@@ -123,8 +124,19 @@ class WebSocketAPI:
     def __aiter__(self) -> Self:
         return self
 
-    async def __anext__(self) -> WSMessage:
-        message = await self._live().receive(self._receive_timeout)
+    def __anext__(self) -> Awaitable[WSMessage]:
+        # A plain function: with no receive timeout, the channel's future is
+        # what ``async for`` awaits, and a message wakes the iterating task
+        # with no coroutine frame in between.
+        channel = self._live()
+        timeout = self._receive_timeout
+        if timeout is None:
+            return channel.next_message()
+        return self._next_within(channel, timeout)
+
+    @staticmethod
+    async def _next_within(channel: MessageChannel, timeout: float) -> WSMessage:  # noqa: ASYNC109
+        message = await channel.receive(timeout)
         kind = message.type
         if kind is _TEXT or kind is _BINARY or kind not in _END_OF_ITERATION:
             return message
@@ -145,7 +157,9 @@ class WebSocketAPI:
         """
         if not isinstance(data, str):
             raise TypeError(f"data argument must be str ({type(data)!r})")
-        channel = self._live()
+        channel = self._channel
+        if channel is None:
+            raise RuntimeError(_NOT_PREPARED)
         if channel.write_text(data, compress is None or bool(compress)):
             await channel.drain()
 

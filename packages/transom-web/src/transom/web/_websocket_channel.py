@@ -51,6 +51,9 @@ _CLOSED_RECEIVES_ALLOWED: Final = 50
 
 _TEXT = WSMsgType.TEXT
 _BINARY = WSMsgType.BINARY
+# What ends ``async for``: a waiter of next_message() raises
+# StopAsyncIteration instead of returning one of these.
+_ENDS_ITERATION = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED})
 # Builds a WSMessage from a (type, data, extra) tuple without the Python-level
 # __new__ of NamedTuple: a per-message cost on the hot path.
 _new_tuple = tuple.__new__
@@ -104,6 +107,8 @@ class WebSocketChannel:
         self._queued_size = 0
         self._read_paused = False
         self._waiter: asyncio.Future[WSMessage] | None = None
+        # Whether _waiter came from next_message(), for ``async for``.
+        self._waiter_iterates = False
         # Closing handshake: which Close frames went which way. Nothing is
         # sent once _sending_closed: our Close frame went out, or the
         # connection was given up (a protocol error, a missed heartbeat).
@@ -198,11 +203,14 @@ class WebSocketChannel:
                     continue
                 message_type = _TEXT if kind is TextMessage else _BINARY
                 woke = self._deliver(_new_tuple(WSMessage, (message_type, event.data, None)))  # type: ignore[union-attr]
-                if woke and conn.buffered_size:
-                    # Let the woken reader answer this message before the
-                    # rest is parsed: a protocol error further on would
-                    # otherwise close the connection before the answer left.
-                    self._defer_processing()
+                if woke:
+                    if conn.buffered_size:
+                        # Let the woken reader answer this message before
+                        # the rest is parsed: a protocol error further on
+                        # would otherwise close the connection before the
+                        # answer left.
+                        self._defer_processing()
+                    # Else nothing is left to parse: the usual end.
                     return
             elif kind is Ping:
                 payload: bytes = event.payload  # type: ignore[union-attr]
@@ -277,17 +285,29 @@ class WebSocketChannel:
         closed_waiter = self._closed_waiter
         if closed_waiter is not None and not closed_waiter.done():
             closed_waiter.set_result(None)
+        self._wake(CLOSED_MESSAGE)
+
+    def _wake(self, message: WSMessage) -> bool:
+        """Hand ``message`` to the task waiting for one, if any waits."""
         waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            self._waiter = None
-            waiter.set_result(CLOSED_MESSAGE)
+        if waiter is None or waiter.done():
+            return False
+        self._waiter = None
+        kind = message.type
+        if (
+            self._waiter_iterates
+            and kind is not _TEXT
+            and kind is not _BINARY
+            and kind in _ENDS_ITERATION
+        ):
+            waiter.set_exception(StopAsyncIteration())
+        else:
+            waiter.set_result(message)
+        return True
 
     def _deliver(self, message: WSMessage) -> bool:
         """Hand ``message`` to the waiting reader (True) or queue it (False)."""
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            self._waiter = None
-            waiter.set_result(message)
+        if self._wake(message):
             return True
         self._queue.append(message)
         data = message.data
@@ -309,8 +329,57 @@ class WebSocketChannel:
                 or the connection closed long ago and CLOSED was ignored.
             TimeoutError: Nothing arrived within ``timeout`` seconds.
         """
-        if self._waiter is not None:
-            raise RuntimeError("Concurrent call to receive() is not allowed")
+        message = self._ready_message()
+        if message is not None:
+            return message
+        waiter: asyncio.Future[WSMessage] = self._loop.create_future()
+        self._waiter = waiter
+        self._waiter_iterates = False
+        try:
+            if timeout is None:
+                return await waiter
+            async with asyncio.timeout(timeout):
+                return await waiter
+        finally:
+            if self._waiter is waiter:
+                self._waiter = None
+
+    def next_message(self) -> asyncio.Future[WSMessage]:
+        """The next message for ``async for``, with no timeout.
+
+        Returns:
+            A future of what :meth:`receive` would return, except that
+            CLOSE, CLOSING and CLOSED end the iteration: the future raises
+            ``StopAsyncIteration`` instead. ``__anext__`` hands it to the
+            caller as it is, so a message reaches the iterating task with no
+            coroutine in between.
+
+        Raises:
+            RuntimeError: As for :meth:`receive`.
+        """
+        waiter: asyncio.Future[WSMessage] = self._loop.create_future()
+        message = self._ready_message()
+        if message is None:
+            self._waiter = waiter
+            self._waiter_iterates = True
+        elif message.type in _ENDS_ITERATION:
+            waiter.set_exception(StopAsyncIteration())
+        else:
+            waiter.set_result(message)
+        return waiter
+
+    def _ready_message(self) -> WSMessage | None:
+        """What a receive can answer without waiting, or None to wait.
+
+        Raises:
+            RuntimeError: As for :meth:`receive`.
+        """
+        waiter = self._waiter
+        if waiter is not None:
+            if not waiter.done():
+                raise RuntimeError("Concurrent call to receive() is not allowed")
+            # Its task was cancelled while it waited.
+            self._waiter = None
         queue = self._queue
         if queue:
             message = queue.popleft()
@@ -323,16 +392,7 @@ class WebSocketChannel:
             return CLOSED_MESSAGE
         if self._sending_closed:
             return CLOSING_MESSAGE
-        waiter: asyncio.Future[WSMessage] = self._loop.create_future()
-        self._waiter = waiter
-        try:
-            if timeout is None:
-                return await waiter
-            async with asyncio.timeout(timeout):
-                return await waiter
-        finally:
-            if self._waiter is waiter:
-                self._waiter = None
+        return None
 
     def _dequeued(self, message: WSMessage) -> None:
         data = message.data
@@ -361,7 +421,11 @@ class WebSocketChannel:
     # plain functions so a send costs no extra coroutine.
 
     def write_text(self, data: str, compress: bool) -> bool:
-        self._live_transport().write(self._conn.send_text(data, compress=compress))
+        # _live_transport() inlined: the usual send.
+        transport = self._transport
+        if transport is None or self._sending_closed or self._closed:
+            raise ConnectionResetError("Cannot write to closing transport")
+        transport.write(self._conn.send_text(data, compress=compress))
         return self._write_paused
 
     def write_bytes(self, data: bytes, compress: bool) -> bool:
@@ -399,10 +463,7 @@ class WebSocketChannel:
         self._close_code = code
         self._write(self._conn.send_close(code, reason))
         # A task blocked in receive() learns that the socket is closing.
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            self._waiter = None
-            waiter.set_result(CLOSING_MESSAGE)
+        self._wake(CLOSING_MESSAGE)
         if self._close_received:
             # Our frame answers the peer's: the handshake is complete.
             self._handshake_done()

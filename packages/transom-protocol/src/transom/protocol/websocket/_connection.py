@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Final, Literal
 
 from transom.protocol._errors import LocalProtocolError
 from transom.protocol._extensions import EXTENSIONS_ALLOWED
@@ -76,6 +76,9 @@ _TEXT = Opcode.TEXT.value
 _BINARY = Opcode.BINARY.value
 _CLOSE = Opcode.CLOSE.value
 _PING = Opcode.PING.value
+
+# The header of an unmasked, unfragmented TEXT frame of 0 to 125 bytes, by length.
+_SHORT_TEXT_HEADS: Final = tuple(bytes((0x80 | _TEXT, n)) for n in range(126))
 
 # The compiled reader of a whole message in one frame, the common case of an
 # uncompressed connection that does not stream fragments: it takes such a
@@ -498,7 +501,7 @@ class WebSocketConnection:
             and not (self._send_opcode or self._close_sent or self._closed)
         ):
             # The most common frame: FIN + TEXT and a one-byte length.
-            return bytes((0x81, len(payload))) + payload
+            return _SHORT_TEXT_HEADS[len(payload)] + payload
         return self._send_data(_TEXT, payload, final, compress)
 
     def send_bytes(
