@@ -416,3 +416,72 @@ def test_buffered_size_counts_bytes_not_parsed_yet() -> None:
     server.receive_data(frames[-1:])
     assert server.next_event() == TextMessage("two")
     assert server.buffered_size == 0
+
+
+def test_receive_message_returns_a_whole_message_at_once() -> None:
+    client, server = pair()
+    assert server.receive_message(client.send_text("hello")) == TextMessage("hello")
+    assert server.receive_message(client.send_bytes(b"\x00")) == BytesMessage(b"\x00")
+    assert server.buffered_size == 0
+    assert server.next_event() is NEED_DATA
+
+
+def test_receive_message_leaves_anything_else_to_next_event() -> None:
+    client, server = pair()
+    frame = client.send_text("split")
+    assert server.receive_message(frame[:3]) is None
+    assert server.receive_message(frame[3:]) == TextMessage("split")
+    assert server.receive_message(client.send_ping(b"p")) is None
+    assert drain(server) == [Ping(b"p")]
+    two = client.send_text("one") + client.send_text("two")
+    assert server.receive_message(two) == TextMessage("one")
+    assert server.buffered_size > 0
+    assert drain(server) == [TextMessage("two")]
+
+
+def test_receive_message_reads_nothing_after_the_peers_close_or_eof() -> None:
+    client, server = pair()
+    late = client.send_text("late")
+    assert server.receive_message(client.send_close()) is None
+    assert drain(server) == [CloseReceived(1000, "")]
+    assert server.receive_message(late) is None
+    assert drain(server) == []
+    server.receive_eof()
+    with pytest.raises(LocalProtocolError):
+        server.receive_message(b"x")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.lists(frames(), max_size=6),
+    cuts=st.lists(st.integers(0, 1_000), max_size=6),
+    role=st.sampled_from(Role),
+    deflate=st.booleans(),
+    stream=st.booleans(),
+)
+def test_receive_message_reads_the_same_events_as_receive_data(
+    data: list[bytes], cuts: list[int], role: Role, deflate: bool, stream: bool
+) -> None:
+    def events_of(use_receive_message: bool) -> list[Event | int]:
+        connection = WebSocketConnection(
+            role,
+            max_message_size=200,
+            extensions=[PerMessageDeflate()] if deflate else [],
+            stream_fragments=stream,
+        )
+        events: list[Event | int] = []
+        try:
+            for chunk in split(b"".join(data), cuts):
+                if use_receive_message:
+                    message = connection.receive_message(chunk)
+                    if message is not None:
+                        events.append(message)
+                else:
+                    connection.receive_data(chunk)
+                while (event := connection.next_event()) is not NEED_DATA:
+                    events.append(event)
+        except WebSocketProtocolError as error:
+            events.append(error.close_code)
+        return events
+
+    assert events_of(True) == events_of(False)

@@ -148,7 +148,15 @@ class WebSocketChannel:
 
     def data_received(self, data: bytes) -> None:
         self._heard = True
-        self._conn.receive_data(data)
+        conn = self._conn
+        event = conn.receive_message(data)
+        if event is not None and not self._sending_closed:
+            # The usual bytes: one whole data message.
+            kind = _TEXT if type(event) is TextMessage else _BINARY
+            if self._deliver(_new_tuple(WSMessage, (kind, event.data, None))):
+                if conn.buffered_size:
+                    self._defer_processing()
+                return
         self._process()
 
     def eof_received(self) -> None:

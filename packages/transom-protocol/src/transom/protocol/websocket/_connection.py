@@ -276,6 +276,32 @@ class WebSocketConnection:
         if not self._close_received:
             self._buffer += data
 
+    def receive_message(self, data: bytes) -> TextMessage | BytesMessage | None:
+        """:meth:`receive_data`, then the next event when it is a whole message read at once.
+
+        The usual case of an uncompressed connection, a whole message in one
+        frame, in one call. Returns None otherwise: call :meth:`next_event`,
+        as after :meth:`receive_data`. After a message, more events may be
+        buffered (:attr:`buffered_size`).
+
+        Raises:
+            LocalProtocolError: Called after :meth:`receive_eof`.
+        """
+        if self._eof:
+            raise LocalProtocolError("data received after end of stream")
+        if self._close_received:
+            return None
+        buffer = self._buffer
+        buffer += data
+        if (
+            _read_message is None
+            or not self._whole_frames
+            or self._message_opcode
+            or self._error is not None
+        ):
+            return None
+        return _read_message(buffer, self._masked, self._frame_limit)
+
     def receive_eof(self) -> None:
         """Record that the peer closed its sending side of the transport."""
         self._eof = True
