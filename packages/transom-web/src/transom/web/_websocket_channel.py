@@ -153,7 +153,14 @@ class WebSocketChannel:
         if event is not None and not self._sending_closed:
             # The usual bytes: one whole data message.
             kind = _TEXT if type(event) is TextMessage else _BINARY
-            if self._deliver(_new_tuple(WSMessage, (kind, event.data, None))):
+            message = _new_tuple(WSMessage, (kind, event.data, None))
+            waiter = self._waiter
+            if waiter is None or waiter.done():
+                self._deliver(message)
+            else:
+                # _wake() for a message that never ends an iteration.
+                self._waiter = None
+                waiter.set_result(message)
                 if conn.buffered_size:
                     self._defer_processing()
                 return
@@ -366,6 +373,11 @@ class WebSocketChannel:
             RuntimeError: As for :meth:`receive`.
         """
         waiter: asyncio.Future[WSMessage] = self._loop.create_future()
+        if self._waiter is None and not (self._queue or self._closed or self._sending_closed):
+            # What _ready_message() would find: nothing, wait.
+            self._waiter = waiter
+            self._waiter_iterates = True
+            return waiter
         message = self._ready_message()
         if message is None:
             self._waiter = waiter
