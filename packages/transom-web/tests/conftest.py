@@ -34,6 +34,7 @@ from transom.web import (
     Application,
     AppRunner,
     BaseRunner,
+    HTTPException,
     Request,
     Server,
     ServerRunner,
@@ -50,6 +51,14 @@ STARTUP_TIMEOUT = 10.0
 TEARDOWN_SHUTDOWN_TIMEOUT = 2.0
 
 Handler = Callable[[Request], Awaitable[StreamResponse]]
+
+
+async def answer(app: Application, request: Request) -> StreamResponse:
+    """What the server sends for ``request``: the response, or the HTTPException raised."""
+    try:
+        return await app._handle(request)
+    except HTTPException as exc:
+        return exc
 
 
 class RunningServer:

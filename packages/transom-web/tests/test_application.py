@@ -21,6 +21,8 @@ from transom.web import (
     get,
 )
 
+from .conftest import answer
+
 if TYPE_CHECKING:
     from tests.conftest import Serve
 
@@ -53,7 +55,7 @@ class _Request:
 
 def handle(app: Application, method: str, target: str, host: str = "localhost") -> Any:
     request = cast("Request", _Request(method, target, host))
-    return asyncio.run(app._handle(request))
+    return asyncio.run(answer(app, request))
 
 
 async def app_name(request: Request) -> Response:

@@ -23,6 +23,8 @@ from transom.web import (
     is_compressible,
 )
 
+from .conftest import answer
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -109,7 +111,7 @@ def send(
     request = cast("Request", stand_in)
 
     async def run() -> None:
-        response = await app._handle(request)
+        response = await answer(app, request)
         await response.prepare(request)
         await response.write_eof()
 

@@ -23,6 +23,8 @@ from transom.web import (
     normalize_path_middleware,
 )
 
+from .conftest import answer
+
 if TYPE_CHECKING:
     from tests.conftest import Serve
 
@@ -52,7 +54,7 @@ class _Request:
 
 
 def handle(app: Application, method: str, target: str) -> Any:
-    return asyncio.run(app._handle(cast("Request", _Request(method, target))))
+    return asyncio.run(answer(app, cast("Request", _Request(method, target))))
 
 
 async def ok(request: Request) -> Response:
