@@ -418,27 +418,6 @@ def test_buffered_size_counts_bytes_not_parsed_yet() -> None:
     assert server.buffered_size == 0
 
 
-def test_receive_message_returns_a_whole_message_at_once() -> None:
-    client, server = pair()
-    assert server.receive_message(client.send_text("hello")) == TextMessage("hello")
-    assert server.receive_message(client.send_bytes(b"\x00")) == BytesMessage(b"\x00")
-    assert server.buffered_size == 0
-    assert server.next_event() is NEED_DATA
-
-
-def test_receive_message_leaves_anything_else_to_next_event() -> None:
-    client, server = pair()
-    frame = client.send_text("split")
-    assert server.receive_message(frame[:3]) is None
-    assert server.receive_message(frame[3:]) == TextMessage("split")
-    assert server.receive_message(client.send_ping(b"p")) is None
-    assert drain(server) == [Ping(b"p")]
-    two = client.send_text("one") + client.send_text("two")
-    assert server.receive_message(two) == TextMessage("one")
-    assert server.buffered_size > 0
-    assert drain(server) == [TextMessage("two")]
-
-
 def test_receive_message_reads_nothing_after_the_peers_close_or_eof() -> None:
     client, server = pair()
     late = client.send_text("late")

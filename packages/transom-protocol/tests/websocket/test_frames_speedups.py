@@ -561,3 +561,43 @@ def test_the_compiled_reader_is_not_asked_while_a_message_is_assembled() -> None
     assert caught.value.close_code == 1002
     assert len(spy.calls) == calls
     assert spy.taken == []
+
+
+def _events_of(connection: WebSocketConnection) -> list[Event]:
+    events: list[Event] = []
+    while (event := connection.next_event()) is not NEED_DATA:
+        events.append(event)
+    return events
+
+
+def test_receive_message_returns_a_whole_message_at_once() -> None:
+    with fast_path(_speedups.read_message):
+        client = WebSocketConnection(Role.CLIENT)
+        server = WebSocketConnection(Role.SERVER)
+        assert server.receive_message(client.send_text("hello")) == TextMessage("hello")
+        assert server.receive_message(client.send_bytes(b"\x00")) == BytesMessage(b"\x00")
+        assert server.buffered_size == 0
+        assert server.next_event() is NEED_DATA
+
+
+def test_receive_message_leaves_anything_else_to_next_event() -> None:
+    with fast_path(_speedups.read_message):
+        client = WebSocketConnection(Role.CLIENT)
+        server = WebSocketConnection(Role.SERVER)
+        frame = client.send_text("split")
+        assert server.receive_message(frame[:3]) is None
+        assert server.receive_message(frame[3:]) == TextMessage("split")
+        assert server.receive_message(client.send_ping(b"p")) is None
+        assert _events_of(server) == [Ping(b"p")]
+        two = client.send_text("one") + client.send_text("two")
+        assert server.receive_message(two) == TextMessage("one")
+        assert server.buffered_size > 0
+        assert _events_of(server) == [TextMessage("two")]
+
+
+def test_receive_message_reads_nothing_but_buffers_without_the_compiled_reader() -> None:
+    with fast_path(None):
+        client = WebSocketConnection(Role.CLIENT)
+        server = WebSocketConnection(Role.SERVER)
+        assert server.receive_message(client.send_text("hello")) is None
+        assert _events_of(server) == [TextMessage("hello")]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from multidict import CIMultiDict
 
 from transom.protocol._errors import RemoteProtocolError
-from transom.protocol._extensions import EXTENSIONS_ALLOWED
+from transom.protocol._extensions import speedups
 from transom.protocol.http1._abnf import CHUNK_LINE
 from transom.protocol.http1._head import HeadProgress, parse_fields
 from transom.protocol.http1._limits import LARGEST_LENGTH
@@ -45,14 +45,7 @@ _CODES = {phase: code for code, phase in enumerate(_PHASES)}
 _ChunkDecoder = Callable[
     [bytearray, int, int, int, int, int], tuple[bytes | None, int, int, int, int, bool]
 ]
-_decode_chunks: _ChunkDecoder | None = None
-if EXTENSIONS_ALLOWED:  # pragma: no branch
-    try:
-        from transom.protocol._speedups import decode_chunks
-    except ImportError:  # pragma: no cover - built without a C compiler
-        pass
-    else:
-        _decode_chunks = decode_chunks
+_decode_chunks: _ChunkDecoder | None = None if speedups is None else speedups.decode_chunks
 
 
 class ChunkedReader:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Final, TypeAlias
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
-from transom.protocol._extensions import EXTENSIONS_ALLOWED
+from transom.protocol._extensions import speedups
 
 __all__ = [
     "NEED_DATA",
@@ -295,15 +295,10 @@ parsed_status: Callable[
 parsed_data: Callable[[bytes], Data] = _parsed_data
 parsed_end_of_message: Callable[[CIMultiDict[str]], EndOfMessage] = _parsed_end_of_message
 
-if EXTENSIONS_ALLOWED:  # pragma: no branch
-    try:
-        from transom.protocol._speedups import new_event, register_event
-    except ImportError:  # pragma: no cover - built without a C compiler
-        pass
-    else:
-        for _cls in (Request, Response, InformationalResponse, Data, EndOfMessage):
-            register_event(_cls, [getattr(_cls, name) for name in _cls._fields])
-        parsed_request = partial(new_event, Request)
-        parsed_status = new_event
-        parsed_data = partial(new_event, Data)
-        parsed_end_of_message = partial(new_event, EndOfMessage)
+if speedups is not None:
+    for _cls in (Request, Response, InformationalResponse, Data, EndOfMessage):
+        speedups.register_event(_cls, [getattr(_cls, name) for name in _cls._fields])
+    parsed_request = partial(speedups.new_event, Request)
+    parsed_status = speedups.new_event
+    parsed_data = partial(speedups.new_event, Data)
+    parsed_end_of_message = partial(speedups.new_event, EndOfMessage)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from multidict import CIMultiDict, istr
 
 from transom.protocol._errors import RemoteProtocolError
-from transom.protocol._extensions import EXTENSIONS_ALLOWED
+from transom.protocol._extensions import speedups
 from transom.protocol.http1 import _abnf
 from transom.protocol.http1._events import (
     InformationalResponse,
@@ -74,14 +74,8 @@ _ResponseParts = tuple[tuple[int, int], int, str, list[tuple[str, str]]]
 _UNFLAGGED = -1
 _ScanRequest = Callable[[bytes | bytearray, int, int, int, int], _RequestParts | None]
 _ScanResponse = Callable[[bytes | bytearray, int, int, int, int], _ResponseParts | None]
-_scan_request: _ScanRequest | None = None
-_scan_response: _ScanResponse | None = None
-if EXTENSIONS_ALLOWED:  # pragma: no branch
-    try:
-        from transom.protocol._speedups import scan_request as _scan_request
-        from transom.protocol._speedups import scan_response as _scan_response
-    except ImportError:  # pragma: no cover - built without a C compiler
-        pass
+_scan_request: _ScanRequest | None = None if speedups is None else speedups.scan_request
+_scan_response: _ScanResponse | None = None if speedups is None else speedups.scan_response
 # Field names the compiled scanner hands out as shared istr objects rather
 # than new strings; CIMultiDict reuses an istr's cached case-folded form.
 _KNOWN_FIELD_NAMES = (
@@ -139,15 +133,12 @@ _KNOWN_FIELD_NAMES = (
 )
 #: The compiled server fast path (see read_request in csrc/head.c), or None.
 read_request: Callable[[bytearray, int, int, int], tuple[Request, int] | None] | None = None
-if _scan_request is not None:
-    from transom.protocol._speedups import configure_requests, set_known_names
-    from transom.protocol._speedups import read_request as _read_request
-
-    configure_requests(Request, CIMultiDict, _VALID_HOSTS)
-    read_request = _read_request
+if speedups is not None:
+    speedups.configure_requests(Request, CIMultiDict, _VALID_HOSTS)
+    read_request = speedups.read_request
 
     # Title-Case as browsers send them first, then lowercase as HTTP/2 gateways do.
-    set_known_names(
+    speedups.set_known_names(
         [istr(name) for name in _KNOWN_FIELD_NAMES]
         + [istr(name.lower()) for name in _KNOWN_FIELD_NAMES]
     )

@@ -15,7 +15,7 @@ from typing import Final, NamedTuple, Protocol
 from multidict import CIMultiDict
 
 from transom.protocol._errors import LocalProtocolError
-from transom.protocol._extensions import EXTENSIONS_ALLOWED
+from transom.protocol._extensions import speedups
 from transom.protocol.http1 import _abnf
 from transom.protocol.http1._framing import (
     CONNECTION,
@@ -138,13 +138,9 @@ class _FieldsEncoder(Protocol):
 #: :func:`_encode_fields`, or the compiled version (which hands what it does
 #: not accept to the former, so errors are the same).
 encode_fields: _FieldsEncoder = _encode_fields
-if EXTENSIONS_ALLOWED:  # pragma: no branch
-    try:
-        from transom.protocol._speedups import encode_fields, set_fields_fallback
-    except ImportError:  # pragma: no cover - built without a C compiler
-        pass
-    else:
-        set_fields_fallback(_encode_fields)
+if speedups is not None:
+    speedups.set_fields_fallback(_encode_fields)
+    encode_fields = speedups.encode_fields
 
 
 def _check_names(headers: CIMultiDict[str]) -> None:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Final, Literal
 
 from transom.protocol._errors import LocalProtocolError
-from transom.protocol._extensions import EXTENSIONS_ALLOWED
+from transom.protocol._extensions import speedups
 from transom.protocol.http1 import NEED_DATA, NoEvent, Role
 from transom.protocol.websocket._close import (
     CloseCode,
@@ -87,16 +87,11 @@ _SHORT_TEXT_HEADS: Final = tuple(bytes((0x80 | _TEXT, n)) for n in range(126))
 # incomplete frame, one that breaks a rule), which the Python path then reads.
 _MessageReader = Callable[[bytearray, bool, int | None], TextMessage | BytesMessage | None]
 _read_message: _MessageReader | None = None
-if EXTENSIONS_ALLOWED:  # pragma: no branch
-    try:
-        from transom.protocol._speedups import configure_messages, read_message, register_event
-    except ImportError:  # pragma: no cover - built without a C compiler
-        pass
-    else:
-        for _cls in (TextMessage, BytesMessage):
-            register_event(_cls, [vars(_cls)["data"]])
-        configure_messages(TextMessage, BytesMessage)
-        _read_message = read_message
+if speedups is not None:
+    for _cls in (TextMessage, BytesMessage):
+        speedups.register_event(_cls, [vars(_cls)["data"]])
+    speedups.configure_messages(TextMessage, BytesMessage)
+    _read_message = speedups.read_message
 
 
 class ConnectionState(enum.Enum):
@@ -279,10 +274,11 @@ class WebSocketConnection:
     def receive_message(self, data: bytes) -> TextMessage | BytesMessage | None:
         """:meth:`receive_data`, then the next event when it is a whole message read at once.
 
-        The usual case of an uncompressed connection, a whole message in one
-        frame, in one call. Returns None otherwise: call :meth:`next_event`,
-        as after :meth:`receive_data`. After a message, more events may be
-        buffered (:attr:`buffered_size`).
+        The usual case in one call: on an uncompressed connection, a whole
+        message in one frame at the front of the buffer, which the compiled
+        reader takes. Returns None otherwise, and always when the extension
+        is not in use: call :meth:`next_event`, as after :meth:`receive_data`.
+        After a message, more events may be buffered (:attr:`buffered_size`).
 
         Raises:
             LocalProtocolError: Called after :meth:`receive_eof`.

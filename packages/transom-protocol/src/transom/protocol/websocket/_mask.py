@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from transom.protocol._extensions import EXTENSIONS_ALLOWED
+from transom.protocol._extensions import speedups
 
 __all__ = ["apply_mask"]
 
@@ -69,9 +69,6 @@ def _apply_mask(payload: bytes | bytearray, key: bytes | bytearray) -> bytes:
     return bytes(out)
 
 
-apply_mask: Callable[[bytes | bytearray, bytes | bytearray], bytes] = _apply_mask
-if EXTENSIONS_ALLOWED:  # pragma: no branch
-    try:
-        from transom.protocol._speedups import apply_mask
-    except ImportError:  # pragma: no cover - built without a C compiler
-        pass
+apply_mask: Callable[[bytes | bytearray, bytes | bytearray], bytes] = (
+    _apply_mask if speedups is None else speedups.apply_mask
+)
