@@ -53,6 +53,11 @@ async def echo(request: Request) -> WebSocketResponse:
     return ws
 
 
+async def data_of(ws: WebSocketResponse) -> list[Any]:
+    """The data of every message ``async for`` gives, once it ends."""
+    return [msg.data async for msg in ws]
+
+
 def ws_url(server: RunningServer, path: str = "/ws") -> str:
     return f"ws://127.0.0.1:{server.port}{path}"
 
@@ -470,10 +475,7 @@ def test_a_receive_beside_a_waiting_async_for_raises(serve: Serve) -> None:
         ws = WebSocketResponse()
         await ws.prepare(request)
 
-        async def iterate() -> list[str]:
-            return [msg.data async for msg in ws]
-
-        reader = asyncio.create_task(iterate())
+        reader = asyncio.create_task(data_of(ws))
         await asyncio.sleep(0)
         try:
             await ws.receive()
@@ -529,7 +531,7 @@ def test_async_for_ends_at_the_clients_close(serve: Serve, wait_first: bool) -> 
         if not wait_first:
             # The message and the Close frame are queued before the loop starts.
             await asyncio.sleep(0.2)
-        seen.put([msg.data async for msg in ws])
+        seen.put(await data_of(ws))
         seen.put((ws.closed, ws.close_code))
         return ws
 
@@ -548,10 +550,7 @@ def test_async_for_ends_when_another_task_closes(serve: Serve) -> None:
         ws = WebSocketResponse()
         await ws.prepare(request)
 
-        async def iterate() -> list[str]:
-            return [msg.data async for msg in ws]
-
-        reader = asyncio.create_task(iterate())
+        reader = asyncio.create_task(data_of(ws))
         await asyncio.sleep(0.05)
         closing = asyncio.create_task(ws.close(code=4004))
         seen.put(await reader)
