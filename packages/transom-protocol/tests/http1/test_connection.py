@@ -67,6 +67,33 @@ def test_keep_alive_cycles_run_one_after_the_other() -> None:
     assert second.target == "/2"
 
 
+def test_try_next_cycle_starts_one_only_when_start_next_cycle_may() -> None:
+    conn = Connection(Role.SERVER)
+    conn.receive_data(b"GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n")
+    assert isinstance(conn.next_event(), Request)
+    assert conn.try_next_cycle() is False
+    assert (conn.our_state, conn.their_state) == (State.IDLE, State.SEND_BODY)
+    assert isinstance(conn.next_event(), EndOfMessage)
+    assert conn.try_next_cycle() is False
+    assert (conn.our_state, conn.their_state) == (State.IDLE, State.DONE)
+    conn.send_response(200, "", None, b"")
+    assert conn.try_next_cycle() is True
+    assert (conn.our_state, conn.their_state) == (State.IDLE, State.IDLE)
+    second = conn.next_event()
+    assert isinstance(second, Request)
+    assert second.target == "/2"
+
+
+def test_try_next_cycle_refuses_a_connection_that_closes() -> None:
+    conn = Connection(Role.SERVER)
+    conn.receive_data(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+    assert isinstance(conn.next_event(), Request)
+    assert isinstance(conn.next_event(), EndOfMessage)
+    conn.send_response(200, "", None, b"")
+    assert conn.try_next_cycle() is False
+    assert (conn.our_state, conn.their_state) == (State.MUST_CLOSE, State.MUST_CLOSE)
+
+
 def test_the_client_sees_its_response_and_starts_the_next_cycle() -> None:
     conn = Connection(Role.CLIENT)
     conn.send(Request(method="GET", target="/", headers={"Host": "h"}))

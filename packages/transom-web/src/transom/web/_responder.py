@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from transom.protocol import ProtocolError, RemoteProtocolError
 from transom.web._access_log import server_logger
@@ -110,7 +110,7 @@ async def _send(
         if type(response).write_eof is _RESPONSE_WRITE_EOF and response._writer is writer:
             # Response.write_eof, through the connection's own writer, without
             # its two coroutines: this runs for nearly every response.
-            whole = cast("Response", response)
+            whole: Response = response  # type: ignore[assignment]  # write_eof is Response's
             if not whole._eof_sent and writer.finish(whole._final_bytes(), hold=True):
                 await connection.drain()
         else:

@@ -446,17 +446,17 @@ class ServerConnection(asyncio.Protocol):
             self.close()
             return
         conn = self._conn
-        if conn.our_state is not _DONE:
-            if conn.our_state is _SEND_BODY:
-                conn.send_failed()
-            self.close()
-        elif conn.their_state is _DONE and conn.keep_alive and not self._closing:
-            conn.start_next_cycle()
+        if not self._closing and conn.try_next_cycle():
+            # Both messages are complete and the connection persists.
             self._deadline.set(self._server.keepalive_timeout, _WAIT_IDLE)
             self._resume_reading(_PAUSED_FOR_PIPELINE)
             if conn.input_pending:
                 # A pipelined request, or the client's end of stream.
                 self._parse()
+        elif conn.our_state is not _DONE:
+            if conn.our_state is _SEND_BODY:
+                conn.send_failed()
+            self.close()
         elif conn.their_state is _SEND_BODY and not self._closing:
             self._linger()
         else:

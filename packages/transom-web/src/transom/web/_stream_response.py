@@ -237,8 +237,10 @@ class StreamResponse(ResponseFields, MutableMapping[str, Any]):
             return False
         match_info = request._match_info
         if match_info is not None:
-            for app in match_info.apps:
-                if app.on_response_prepare:
+            # The attributes behind match_info.apps and app.on_response_prepare:
+            # three calls less on every request.
+            for app in match_info._apps:
+                if app._on_response_prepare._items:
                     return False
         self._start(request)
         return True

@@ -564,3 +564,16 @@ class Connection:
         self._request_method = None
         self._in_body = _NONE
         self._waiting_100 = False
+
+    def try_next_cycle(self) -> bool:
+        """:meth:`start_next_cycle` when both messages are complete and the connection persists.
+
+        Returns:
+            Whether the next cycle started; when not, nothing changed.
+        """
+        if not self._state.try_next_cycle():
+            return False
+        self._request_method = None
+        self._in_body = _NONE
+        self._waiting_100 = False
+        return True

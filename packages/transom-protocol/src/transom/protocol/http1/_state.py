@@ -183,6 +183,14 @@ class ConnectionState:
         self.client = self.server = _IDLE
         self.proposal = None
 
+    def try_next_cycle(self) -> bool:
+        """:meth:`start_next_cycle` when it is allowed; whether it was."""
+        if self.client is not _DONE or self.server is not _DONE or not self.keep_alive:
+            return False
+        self.client = self.server = _IDLE
+        self.proposal = None
+        return True
+
     def _settle(self) -> None:
         if not self.keep_alive:
             if self.client is _DONE:
