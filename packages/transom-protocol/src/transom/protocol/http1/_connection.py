@@ -560,10 +560,8 @@ class Connection:
             LocalProtocolError: unless both messages are complete and
                 :attr:`keep_alive` holds.
         """
-        self._state.start_next_cycle()
-        self._request_method = None
-        self._in_body = _NONE
-        self._waiting_100 = False
+        if not self.try_next_cycle():
+            self._state.start_next_cycle()  # Raises, naming the states.
 
     def try_next_cycle(self) -> bool:
         """:meth:`start_next_cycle` when both messages are complete and the connection persists.

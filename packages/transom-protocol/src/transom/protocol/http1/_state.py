@@ -132,21 +132,23 @@ class ConnectionState:
         self.server = _SEND_BODY
         if not keep_alive:
             self.keep_alive = False
-        self._settle()
+            self._settle()
 
     def client_done(self) -> None:
         """The request's EndOfMessage."""
         if self.client is not _SEND_BODY:
             raise LocalProtocolError(f"no request body in progress (state {self.client.value})")
         self.client = _DONE if self.proposal is None else _MIGHT_SWITCH
-        self._settle()
+        if not self.keep_alive:
+            self._settle()
 
     def server_done(self) -> None:
         """The response's EndOfMessage."""
         if self.server is not _SEND_BODY:
             raise LocalProtocolError(f"no response body in progress (state {self.server.value})")
         self.server = _DONE
-        self._settle()
+        if not self.keep_alive:
+            self._settle()
 
     def disable_keep_alive(self) -> None:
         """Keep-alive is lost: finished sides must now close."""
@@ -175,13 +177,11 @@ class ConnectionState:
 
     def start_next_cycle(self) -> None:
         """Both messages are complete and the connection persists: reset to IDLE."""
-        if self.client is not _DONE or self.server is not _DONE or not self.keep_alive:
+        if not self.try_next_cycle():
             raise LocalProtocolError(
                 f"cannot start a new cycle (client {self.client.value}, "
                 f"server {self.server.value}, keep-alive {self.keep_alive})"
             )
-        self.client = self.server = _IDLE
-        self.proposal = None
 
     def try_next_cycle(self) -> bool:
         """:meth:`start_next_cycle` when it is allowed; whether it was."""
@@ -192,6 +192,7 @@ class ConnectionState:
         return True
 
     def _settle(self) -> None:
+        # Callers on the hot path check keep_alive first, to skip the call.
         if not self.keep_alive:
             if self.client is _DONE:
                 self.client = _MUST_CLOSE
