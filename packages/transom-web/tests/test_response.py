@@ -199,6 +199,32 @@ def test_force_close_closes_the_connection(serve: Serve) -> None:
         raw.close()
 
 
+@pytest.mark.parametrize(
+    ("connection", "force", "expected"),
+    [(None, False, True), ("close", False, False), (None, True, False)],
+    ids=["kept", "client-closes", "forced"],
+)
+def test_keep_alive_is_known_once_prepared(
+    serve: Serve, connection: str | None, force: bool, expected: bool
+) -> None:
+    seen: list[bool | None] = []
+
+    async def handler(request: Request) -> StreamResponse:
+        response = StreamResponse()
+        if force:
+            response.force_close()
+        seen.append(response.keep_alive if force else None)
+        await response.prepare(request)
+        seen.append(response.keep_alive)
+        await response.write_eof(b"ok")
+        return response
+
+    server = serve(handler)
+    headers = {} if connection is None else {"Connection": connection}
+    assert httpx.get(server.url("/"), headers=headers).text == "ok"
+    assert seen == [False if force else None, expected]
+
+
 @pytest.mark.parametrize(("accept", "coding"), [("gzip", "gzip"), ("br, gzip;q=0.5", "br")])
 def test_compression_picks_a_coding_the_client_accepts(
     serve: Serve, accept: str, coding: str

@@ -160,7 +160,12 @@ class StreamResponse(ResponseFields, MutableMapping[str, Any]):
     @property
     def keep_alive(self) -> bool | None:
         """Whether the connection stays open after this response (known once prepared)."""
-        return self._keep_alive
+        keep_alive = self._keep_alive
+        if keep_alive is None and self._request is not None:
+            # Read when asked: the protocol core frames each response by
+            # what the client sent, so sending needs no copy of it.
+            return self._request.keep_alive
+        return keep_alive
 
     def force_close(self) -> None:
         """Close the connection after this response."""
@@ -281,9 +286,7 @@ class StreamResponse(ResponseFields, MutableMapping[str, Any]):
             headers["Date"] = http_date_now()
         for cookie in self._cookies.values():
             headers.add("Set-Cookie", cookie)
-        if self._keep_alive is None:
-            self._keep_alive = request.keep_alive
-        elif not self._keep_alive and "Connection" not in headers:
+        if self._keep_alive is False and "Connection" not in headers:
             # force_close(); the protocol core adds the field when the client
             # itself asked to close.
             headers["Connection"] = "close"
