@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PooledConnection"]
 
-_DONE = State.DONE
 _IDLE = State.IDLE
 
 
@@ -298,10 +297,8 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         stream.feed_eof()
 
     def _finish_exchange(self) -> None:
-        h1 = self._h1
-        reusable = h1.our_state is _DONE and h1.their_state is _DONE and h1.keep_alive
-        if reusable:
-            h1.start_next_cycle()
+        # Both messages complete and the connection persists: the next cycle.
+        reusable = self._h1.try_next_cycle()
         if self._reading_paused:
             self.resume_reading()
         # Give the connection back before the reader wakes, so the next
