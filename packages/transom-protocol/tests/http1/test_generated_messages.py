@@ -56,7 +56,12 @@ values = st.builds(
 )
 fields = st.lists(st.tuples(names, values), max_size=8)
 targets = st.builds(lambda path: "/" + path, st.text(alphabet=PCHAR, max_size=30))
-methods = st.one_of(st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]), tokens)
+# CONNECT takes an authority-form target (RFC 9112 §3.2.3), which transom checks and
+# h11 does not; the targets drawn here are origin-form, so it is left out.
+methods = st.one_of(
+    st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
+    tokens.filter(lambda token: token != "CONNECT"),
+)
 bodies = st.binary(max_size=300)
 # h11 refuses the optional whitespace RFC 9112 §7.1.1 allows around ";" and
 # "=", so generated extensions leave it out (the conformance table has it).
