@@ -181,6 +181,22 @@ async def _test_a_held_answer_is_written_before_the_connection_closes() -> None:
     assert log == ["handled /a", "write a: HTTP/1.1 200 OK", "close a"]
 
 
+def test_a_message_over_the_hold_limit_is_not_held() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        log: list[str] = []
+        held = HeldOutput(OutputBatch(loop), Recorder("a", log))
+        assert held.add(b"x" * (HOLD_LIMIT + 1)) is False
+        assert not held
+        assert held.add(b"x" * HOLD_LIMIT) is True
+        assert held.take() == b"x" * HOLD_LIMIT
+        loop.run_until_complete(asyncio.sleep(0))
+        # Only the message that was held joined the batch.
+        assert log == ["a"]
+    finally:
+        loop.close()
+
+
 def test_held_output_is_taken_whole_and_in_order() -> None:
     loop = asyncio.new_event_loop()
     try:
@@ -189,8 +205,8 @@ def test_held_output_is_taken_whole_and_in_order() -> None:
         held = HeldOutput(batch, Recorder("a", log))
         assert not held
         assert held.take() == b""
-        held.add(b"one ")
-        held.add(b"two")
+        assert held.add(b"one ") is True
+        assert held.add(b"two") is True
         assert held
         assert held.take() == b"one two"
         assert not held

@@ -100,11 +100,21 @@ class HeldOutput:
     def __bool__(self) -> bool:
         return bool(self._pieces)
 
-    def add(self, data: bytes) -> None:
-        """Hold ``data`` after what is already held; join the batch if nothing was."""
+    def add(self, data: bytes) -> bool:
+        """Hold ``data``, a whole message, after what is already held.
+
+        Returns:
+            True when it is held (the connection joins the batch if nothing
+            was held); False, holding nothing, when it is larger than
+            :data:`HOLD_LIMIT`: the caller writes it now, after what
+            :meth:`take` gives.
+        """
+        if len(data) > HOLD_LIMIT:
+            return False
         if not self._pieces:
             self._batch.add(self._connection)
         self._pieces.append(data)
+        return True
 
     def take(self) -> bytes:
         """Everything held, in order, and hold nothing more (empty when nothing was)."""

@@ -20,7 +20,7 @@ from transom.client._errors import (
     ClientPayloadError,
     ServerDisconnectedError,
 )
-from transom.client._output_batch import HOLD_LIMIT, HeldOutput
+from transom.client._output_batch import HeldOutput
 from transom.client._response import ConnectionHandle
 from transom.client._response_settings import ResponseSettings
 from transom.client._stream import DEFAULT_HIGH_WATER, StreamReader
@@ -453,11 +453,9 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
 
     def _send_whole(self, data: bytes) -> None:
         """Send ``data``, a whole request: a small one once the loop pass ends."""
-        if len(data) > HOLD_LIMIT:
-            self._write(data)
-            return
         self._live_transport()
-        self._held.add(data)
+        if not self._held.add(data):
+            self._write(data)
 
     def flush_output(self) -> None:
         """Send the held requests now (see ``_output_batch``)."""

@@ -14,7 +14,6 @@ from transom.protocol import LocalProtocolError
 from transom.protocol.http1 import Data, EndOfMessage, InformationalResponse
 from transom.protocol.http1 import Response as ResponseHead
 from transom.web._date_cache import http_date_now
-from transom.web._output_batch import HOLD_LIMIT
 
 if TYPE_CHECKING:
     from multidict import CIMultiDict
@@ -188,9 +187,8 @@ class ConnectionWriter:
             out = conn.send(EndOfMessage())
         self._state = _FINISHED
         connection = self._connection
-        if hold and len(out) <= HOLD_LIMIT and connection.transport is not None:
+        if hold and connection.transport is not None and connection.hold_output(out):
             # A whole small answer leaves with the others of this loop pass.
-            connection.hold_output(out)
             self.output_size += len(out)
         else:
             self._transport_write(out)

@@ -204,14 +204,18 @@ class ServerConnection(asyncio.Protocol):
 
     # -- output -------------------------------------------------------------------
 
-    def hold_output(self, data: bytes) -> None:
+    def hold_output(self, data: bytes) -> bool:
         """Send ``data``, a whole answer, once the current pass of the event loop ends.
 
         Answers finished in one pass then leave back to back (see
         ``_output_batch``). Anything written to the transport later goes
         through :meth:`write`, which sends what is held first.
+
+        Returns:
+            Whether ``data`` is held; False for one too large to hold, which
+            the caller writes with :meth:`write`.
         """
-        self._held.add(data)
+        return self._held.add(data)
 
     def flush_output(self) -> None:
         """Send the held answers now."""
