@@ -373,12 +373,10 @@ class WebSocketChannel:
             RuntimeError: As for :meth:`receive`.
         """
         waiter: asyncio.Future[WSMessage] = self._loop.create_future()
-        if self._waiter is None and not (self._queue or self._closed or self._sending_closed):
-            # What _ready_message() would find: nothing, wait.
-            self._waiter = waiter
-            self._waiter_iterates = True
-            return waiter
-        message = self._ready_message()
+        # The usual case first: no waiter, nothing queued, the socket open;
+        # _ready_message() would find nothing.
+        usual = self._waiter is None and not (self._queue or self._closed or self._sending_closed)
+        message = None if usual else self._ready_message()
         if message is None:
             self._waiter = waiter
             self._waiter_iterates = True
