@@ -25,6 +25,12 @@ import nox
 
 ROOT = pathlib.Path(__file__).parent
 PACKAGES = sorted(path.name for path in (ROOT / "packages").iterdir() if path.is_dir())
+# The distributions that compile modules (C or mypyc), and which of their
+# tests (paths under tests/) run a second time on the pure-Python path.
+PURE_RERUNS = {
+    "transom-protocol": ["http1", "websocket", "test_speedups.py", "test_compiled_modules.py"],
+    "transom-web": ["."],
+}
 
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = [
@@ -78,17 +84,11 @@ def tests(session: nox.Session, package: str) -> None:
         session.skip(f"{package} has no tests yet")
     _sync(session, "--package", package, "--group", "test", "--all-extras")
     _pytest(session, f"packages/{package}/tests")
-    if package == "transom-protocol":
-        # Again without the compiled extension, so the pure-Python paths it
-        # stands in for meet every vector too.
-        _pytest(
-            session,
-            f"packages/{package}/tests/http1",
-            f"packages/{package}/tests/websocket",
-            f"packages/{package}/tests/test_speedups.py",
-            suffix="-pure",
-            env={"TRANSOM_NO_EXTENSIONS": "1"},
-        )
+    if package in PURE_RERUNS:
+        # Again with every module on its pure-Python path, so the code the
+        # compiled modules stand in for meets every test too.
+        paths = [f"packages/{package}/tests/{path}" for path in PURE_RERUNS[package]]
+        _pytest(session, *paths, suffix="-pure", env={"TRANSOM_NO_EXTENSIONS": "1"})
 
 
 @nox.session
@@ -143,14 +143,13 @@ def wheels(session: nox.Session) -> None:
     shutil.rmtree(dist, ignore_errors=True)
     session.run_install("uv", "build", "--all-packages", "--wheel", "--out-dir", str(dist))
     session.run("python", "tools/check_wheels.py", str(dist))
-    # transom-protocol as a machine without a C compiler builds it.
+    # Every wheel as a machine without a C compiler builds it.
     pure = ROOT / "build" / "pure-wheels"
     shutil.rmtree(pure, ignore_errors=True)
     session.run_install(
         "uv",
         "build",
-        "--package",
-        "transom-protocol",
+        "--all-packages",
         "--wheel",
         "--out-dir",
         str(pure),

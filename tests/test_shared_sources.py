@@ -4,8 +4,9 @@
 and that package has no asyncio code, so the asyncio driver of a WebSocket
 (``_websocket_channel.py``), the message API both ends build on it
 (``_websocket_api.py``) and the batch that writes small messages after each
-loop pass (``_output_batch.py``) ship in both. The copies must not drift: a fix to
-one is a fix to both.
+loop pass (``_output_batch.py``) ship in both. Each distribution that compiles
+modules builds them with the same hook (``hatch_build.py``) and checks them
+with the same test. The copies must not drift: a fix to one is a fix to both.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ SHARED = [
     (
         "packages/transom-web/src/transom/web/_output_batch.py",
         "packages/transom-client/src/transom/client/_output_batch.py",
+    ),
+    ("packages/transom-protocol/hatch_build.py", "packages/transom-web/hatch_build.py"),
+    (
+        "packages/transom-protocol/tests/test_compiled_modules.py",
+        "packages/transom-web/tests/test_compiled_modules.py",
     ),
 ]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from http import HTTPStatus
-from typing import IO, TYPE_CHECKING, Final
+from typing import IO, TYPE_CHECKING, Final, Protocol
 
 from transom.protocol import LocalProtocolError
 from transom.protocol.http1 import Data, EndOfMessage, InformationalResponse
@@ -32,10 +32,11 @@ _SWITCHED: Final = 4  # 101 sent: raw bytes of another protocol
 _DETACHED: Final = 5  # the handler returned; nothing more may be written
 
 
-class ProtocolSink:
+class ProtocolSink(Protocol):
     """Receives the connection's bytes after a switch of protocols (101).
 
-    Subclass (or duck-type) it and pass it to :meth:`ConnectionWriter.switch_protocol`.
+    Subclass it, or write any class with these methods, and pass it to
+    :meth:`ConnectionWriter.switch_protocol`.
     """
 
     def data_received(self, data: bytes) -> None:
