@@ -30,6 +30,7 @@ PACKAGES = sorted(path.name for path in (ROOT / "packages").iterdir() if path.is
 PURE_RERUNS = {
     "transom-protocol": ["http1", "websocket", "test_speedups.py", "test_compiled_modules.py"],
     "transom-web": ["."],
+    "transom-client": ["."],
 }
 
 nox.options.default_venv_backend = "uv"

@@ -37,9 +37,14 @@ SHARED = [
         "packages/transom-client/src/transom/client/_output_batch.py",
     ),
     ("packages/transom-protocol/hatch_build.py", "packages/transom-web/hatch_build.py"),
+    ("packages/transom-protocol/hatch_build.py", "packages/transom-client/hatch_build.py"),
     (
         "packages/transom-protocol/tests/test_compiled_modules.py",
         "packages/transom-web/tests/test_compiled_modules.py",
+    ),
+    (
+        "packages/transom-protocol/tests/test_compiled_modules.py",
+        "packages/transom-client/tests/test_compiled_modules.py",
     ),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from transom.client._connection_key import ConnectionKey
 from transom.client._output_batch import HOLD_LIMIT, OutputBatch
 from transom.client._pooled_connection import PooledConnection
 from transom.protocol.http1 import Request
@@ -59,7 +60,8 @@ class LoggingTransport(asyncio.Transport):
 
 def _connection(owner: Owner, name: str, log: list[str]) -> PooledConnection:
     loop = asyncio.get_running_loop()
-    connection = PooledConnection(loop, owner, None, name)  # type: ignore[arg-type]
+    key = ConnectionKey(name, 80, False, True, None, None, None)
+    connection = PooledConnection(loop, owner, key, name)
     connection.connection_made(LoggingTransport(name, log))
     return connection
 

@@ -12,6 +12,8 @@ from transom.client._errors import ClientOSError, ServerDisconnectedError
 from transom.client._proxy import ProxySettings, headers_for_proxy, headers_hash
 from transom.client._request import IDEMPOTENT_METHODS
 from transom.client._response import ClientResponse
+from transom.client._timeouts import ClientTimeout
+from transom.client._tls import SSLSetting
 from transom.protocol.http1 import Request
 
 if TYPE_CHECKING:
@@ -19,8 +21,6 @@ if TYPE_CHECKING:
 
     from transom.client._connector import BaseConnector
     from transom.client._payload import Payload
-    from transom.client._timeouts import ClientTimeout
-    from transom.client._tls import SSLSetting
     from transom.client._tracing import Trace
 
 __all__ = ["KEY_CACHE_SIZE", "ExchangeOptions", "exchange"]
