@@ -14,8 +14,10 @@ from yarl import URL
 
 from transom.web import (
     Application,
+    DynamicResource,
     HTTPMethodNotAllowed,
     HTTPNotFound,
+    PlainResource,
     Response,
     UrlDispatcher,
     UrlMappingMatchInfo,
@@ -380,6 +382,29 @@ def test_over_http_unknown_paths_are_404_and_wrong_methods_405(serve: Serve) -> 
     assert refused.status_code == 405
     assert refused.headers["Allow"] == "GET, HEAD, POST"
     assert httpx.post(server.url("/page")).text == "other"
+
+
+def test_over_http_resource_classes_of_the_application_serve_their_routes(serve: Serve) -> None:
+    class Tagged(PlainResource):
+        def get_info(self) -> dict[str, Any]:
+            return {**super().get_info(), "tag": "mine"}
+
+    class Suffixed(DynamicResource):
+        def _match(self, path: str) -> dict[str, str] | None:
+            return super()._match(path.removesuffix(".json"))
+
+    async def item(request: Request) -> Response:
+        return Response(text=request.match_info["id"])
+
+    app = Application()
+    tagged, suffixed = Tagged("/tagged", name="tagged"), Suffixed("/item/{id}")
+    for resource, handler in ((tagged, hello), (suffixed, item)):
+        app.router.register_resource(resource)
+        resource.add_route("GET", handler)
+    server = serve(app)
+    assert httpx.get(server.url("/tagged")).text == "hello"
+    assert httpx.get(server.url("/item/7.json")).text == "7"
+    assert app.router["tagged"].get_info()["tag"] == "mine"
 
 
 def test_over_http_percent_encoded_variables_are_decoded(serve: Serve) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
+from transom.web._compiler_hints import mypyc_attr
 from transom.web._match_info import UrlMappingMatchInfo
 from transom.web._views import View
 
@@ -65,6 +66,8 @@ def unquote_path_safe(value: str) -> str:
     return value.replace("%2F", "/").replace("%25", "%")
 
 
+# Applications may derive their own from it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class AbstractRoute:
     """One handler bound to one method (or ``*``) of a resource.
 
@@ -144,6 +147,8 @@ class SystemRoute(AbstractRoute):
         raise RuntimeError("url_for() is not available for a failed match")
 
 
+# Applications may derive their own from it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class AbstractResource:
     """A path, pattern or prefix that routes requests to its routes.
 
@@ -196,6 +201,8 @@ class AbstractResource:
         raise NotImplementedError
 
 
+# Applications may derive their own from it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Resource(AbstractResource):
     """A resource holding at most one route per method."""
 
@@ -250,6 +257,8 @@ class Resource(AbstractResource):
         return len(self._routes)
 
 
+# Applications may derive their own from it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class PlainResource(Resource):
     """A resource with a fixed path, matched by string equality.
 
@@ -306,6 +315,8 @@ class PlainResource(Resource):
         return f"<PlainResource{name} {self.canonical}>"
 
 
+# Applications may derive their own from it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class DynamicResource(Resource):
     """A resource whose path holds ``{name}`` or ``{name:regex}`` variables.
 
@@ -404,6 +415,8 @@ class DynamicResource(Resource):
         return f"<DynamicResource{name} {self.canonical}>"
 
 
+# Applications may derive their own from it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class PrefixResource(AbstractResource):
     """A resource that owns every path under a prefix (static files, sub-apps).
 
