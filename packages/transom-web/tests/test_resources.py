@@ -254,6 +254,20 @@ def test_over_http_files_are_served_for_get_and_head(serve: Serve, site: Path) -
     assert (head.status_code, head.content) == (200, b"")
 
 
+def test_over_http_a_static_resource_class_of_the_application_serves_files(
+    serve: Serve, site: Path
+) -> None:
+    class Described(StaticResource):
+        def get_info(self) -> dict[str, Any]:
+            return {**super().get_info(), "described": True}
+
+    app = Application()
+    app.router.register_resource(Described("/assets", site, name="assets"))
+    server = serve(app)
+    assert httpx.get(server.url("/assets/css/site.css")).text == "body {}"
+    assert app.router["assets"].get_info()["described"] is True
+
+
 @pytest.mark.parametrize(
     "target",
     [

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
+from transom.web._compiler_hints import mypyc_attr
 from transom.web._match_info import UrlMappingMatchInfo
 from transom.web._resources import (
     NO_METHODS,
@@ -36,6 +37,8 @@ DEFAULT_CHUNK_SIZE = 256 * 1024
 VERSION_KEY = "v"
 
 
+# Applications may derive their own from it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class StaticResource(PrefixResource):
     """Answers GET and HEAD for the files under `directory`.
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from transom.web._compiler_hints import mypyc_attr
 from transom.web._resources import NO_METHODS, AbstractRoute, PrefixResource, Resolved
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _MASK_LABEL = re.compile(r"(?!-)[a-z0-9*-]{1,63}(?<!-)")
 
 
+# Applications may derive their own from it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class PrefixedSubAppResource(PrefixResource):
     """Routes every path under `prefix` to a sub-application's router.
 
@@ -88,6 +91,8 @@ def _split_host(host: str) -> tuple[str, str]:
     return name.rstrip("."), port
 
 
+# Applications may derive their own from it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Domain:
     """Matches one host name, with any port unless a port is given.
 
@@ -137,6 +142,8 @@ class Domain:
         return {"domain": self.canonical}
 
 
+# Applications may derive their own from it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class MaskDomain(Domain):
     """Matches host names against a ``*`` wildcard (``*.example.com``).
 
@@ -156,6 +163,8 @@ class MaskDomain(Domain):
         return self._mask.fullmatch(name) is not None
 
 
+# Applications may derive their own from it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class MatchedSubAppResource(PrefixedSubAppResource):
     """Routes requests whose host matches a rule to a sub-application.
 
