@@ -29,13 +29,11 @@ The file is the same in every distribution that compiles something
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -124,46 +122,20 @@ class NativeBuildHook(BuildHookInterface):  # type: ignore[type-arg]
 def _mypycify(src: Path, modules: list[str], group: str) -> list[Any]:
     """The extensions mypyc makes of ``modules`` (paths under ``src``), sharing ``group``'s library.
 
-    mypy runs over the modules alone, with its default settings rather than
-    any configuration it could find above them (the workspace's strict one
-    is checked by ``nox -s typecheck``): the build environment lacks the
-    distribution's dependencies, so what they export is typed ``Any``.
+    mypy runs over the modules alone, with a configuration of its own rather
+    than any it could find above them (the workspace's strict one is checked
+    by ``nox -s typecheck``): the build environment lacks the distribution's
+    dependencies, so what they export is typed ``Any``.
     """
     from mypyc.build import mypycify
 
     target = src.parent / "build" / "mypyc"
     target.mkdir(parents=True, exist_ok=True)
-    no_config = target / "mypy.ini"
-    no_config.write_text("[mypy]\n")
-    flags = [
-        "--config-file",
-        str(no_config),
-        "--explicit-package-bases",
-        "--ignore-missing-imports",
-    ]
-    with _working_directory(src), _environment(MYPYPATH=str(src)):
-        return list(mypycify([*flags, *modules], group_name=group, target_dir=str(target)))
-
-
-@contextlib.contextmanager
-def _working_directory(path: Path) -> Iterator[None]:
-    previous = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    config = target / "mypy.ini"
+    config.write_text(
+        f"[mypy]\nmypy_path = {src}\nexplicit_package_bases = True\nignore_missing_imports = True\n"
+    )
+    paths = [str(src / module) for module in modules]
+    return list(
+        mypycify(["--config-file", str(config), *paths], group_name=group, target_dir=str(target))
+    )

@@ -70,7 +70,7 @@ class _SourceFirstFinder:
         return importlib.util.spec_from_file_location(name, source)
 
 
-if not EXTENSIONS_ALLOWED and _SourceFirstFinder not in sys.meta_path:
+if not EXTENSIONS_ALLOWED:
     sys.meta_path.insert(0, _SourceFirstFinder)
 
 #: ``transom.protocol._speedups`` (typed by its ``.pyi``), or None when the
