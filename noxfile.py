@@ -28,7 +28,7 @@ PACKAGES = sorted(path.name for path in (ROOT / "packages").iterdir() if path.is
 # The distributions that compile modules (C or mypyc), and which of their
 # tests (paths under tests/) run a second time on the pure-Python path.
 PURE_RERUNS = {
-    "transom-protocol": ["http1", "websocket", "test_speedups.py", "test_compiled_modules.py"],
+    "transom-protocol": ["http1", "websocket", "test_speedups.py"],
     "transom-web": ["."],
     "transom-client": ["."],
 }
