@@ -20,7 +20,7 @@ from transom.client._errors import (
     ClientPayloadError,
     ServerDisconnectedError,
 )
-from transom.client._output_batch import HeldOutput
+from transom.client._output_batch import HeldOutput, OutputBatch
 from transom.client._response import ConnectionHandle
 from transom.client._response_settings import ResponseSettings
 from transom.client._stream import DEFAULT_HIGH_WATER, StreamReader
@@ -373,6 +373,11 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
             if self.transport is not None:
                 self.flush_output()
                 self.transport.close()
+
+    @property
+    def output_batch(self) -> OutputBatch:
+        """The batch of the loop's small writes (see ``_output_batch``), for a switched protocol."""
+        return self._owner.output_batch
 
     def switch_protocol(self, sink: ProtocolSink) -> None:
         """After a 101 answer: give every later byte of the connection to ``sink``.

@@ -277,6 +277,7 @@ async def open_websocket(
         heartbeat=heartbeat,
         close_timeout=timeout,
         client=True,
+        batch=connection.output_batch,
     )
     connection.switch_protocol(channel)
     if connection._write_paused:

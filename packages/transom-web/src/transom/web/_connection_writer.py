@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from multidict import CIMultiDict
 
     from transom.protocol.http1 import Connection
+    from transom.web._output_batch import OutputBatch
     from transom.web._server_connection import ServerConnection
 
 __all__ = ["ConnectionWriter", "ProtocolSink", "error_response_bytes"]
@@ -194,6 +195,11 @@ class ConnectionWriter:
         else:
             self._transport_write(out)
         return connection.write_paused
+
+    @property
+    def output_batch(self) -> OutputBatch:
+        """The batch of the loop's small writes (see ``_output_batch``), for a switched protocol."""
+        return self._connection.output_batch
 
     def switch_protocol(self, sink: ProtocolSink) -> None:
         """After a 101 response: give every later byte of the connection to ``sink``.

@@ -30,7 +30,7 @@ from transom.protocol.http1 import Request as RequestHead
 from transom.web._access_log import server_logger
 from transom.web._connection_writer import ConnectionWriter, ProtocolSink, error_response_bytes
 from transom.web._deadline import Deadline
-from transom.web._output_batch import HeldOutput
+from transom.web._output_batch import HeldOutput, OutputBatch
 from transom.web._payload_stream import EMPTY_STREAM, StreamReader
 from transom.web._request import Request
 from transom.web._responder import respond, start_task
@@ -80,7 +80,8 @@ class ServerConnection(asyncio.Protocol):
         self._sink: ProtocolSink | None = None
         self._tls = False
         # Whole small answers held for the end of the loop pass (see _output_batch).
-        self._held = HeldOutput(server.output_batch(self._loop), self)
+        self._output_batch = server.output_batch(self._loop)
+        self._held = HeldOutput(self._output_batch, self)
 
     def __repr__(self) -> str:
         peer = None if self._transport is None else self._transport.get_extra_info("peername")
@@ -244,6 +245,11 @@ class ServerConnection(asyncio.Protocol):
             self.close()
         else:
             self._tell_sink("shutdown")
+
+    @property
+    def output_batch(self) -> OutputBatch:
+        """The batch of this loop's small writes, for a protocol switched to."""
+        return self._output_batch
 
     @property
     def write_paused(self) -> bool:

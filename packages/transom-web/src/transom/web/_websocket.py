@@ -179,6 +179,7 @@ class WebSocketResponse(StreamResponse, WebSocketAPI):
             autoclose=self._autoclose,
             heartbeat=self._heartbeat,
             close_timeout=self._timeout,
+            batch=getattr(writer, "output_batch", None),
         )
         self._channel = channel
         switch(channel)

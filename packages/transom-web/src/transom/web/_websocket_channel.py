@@ -4,9 +4,14 @@ After the 101 response, :class:`WebSocketChannel` receives the connection's
 bytes. Received bytes are parsed at once, inside ``data_received``,
 by a ``transom.protocol.websocket.WebSocketConnection``; the messages they
 hold go to the task waiting in :meth:`WebSocketChannel.receive`, or to a
-queue when none waits. No reader task runs: a message costs one wake-up of
-the receiving task. Frames are written whole, by one ``transport.write``
-each, so sends from several tasks never interleave.
+queue when none waits. No reader task runs, and a data message does not even
+wait for a pass of the event loop: its :class:`MessageWaiter` runs the
+waiting task's next step inside ``data_received``.
+
+Frames are written whole, so sends from several tasks never interleave.
+Small ones are held until the loop pass ends and leave with the other
+connections' output (see ``_output_batch``); anything else written flushes
+them first, so frames never change order.
 
 Policy decided here: answering pings (``autoping``), answering the peer's
 Close frame (``autoclose``), the heartbeat, the closing handshake's timeout,
@@ -16,8 +21,11 @@ and pausing the socket while unread messages pile up.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import sys
 from collections import deque
-from typing import TYPE_CHECKING, Final
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from transom.protocol.websocket import (
     NEED_DATA,
@@ -36,7 +44,7 @@ from transom.protocol.websocket import (
 if TYPE_CHECKING:
     from transom.protocol.websocket import WebSocketConnection
 
-__all__ = ["READ_HIGH_WATER", "WebSocketChannel"]
+__all__ = ["HOLD_LIMIT", "READ_HIGH_WATER", "MessageWaiter", "OutputBatchLike", "WebSocketChannel"]
 
 #: Bytes of received, unread messages past which the socket is no longer
 #: read, so a peer cannot make this side hold more than this (plus one
@@ -57,6 +65,191 @@ _ENDS_ITERATION = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSE
 # Builds a WSMessage from a (type, data, extra) tuple without the Python-level
 # __new__ of NamedTuple: a per-message cost on the hot path.
 _new_tuple = tuple.__new__
+
+#: Frames up to this size wait for the end of the loop pass, written with the
+#: other connections' output (see ``_output_batch``); larger ones go at once.
+HOLD_LIMIT: Final = 64 * 1024
+
+# The task each loop runs now: before 3.12, asyncio.current_task() is Python
+# code around one lookup in this mapping (kept by the C tasks); from 3.12 it
+# is C code, and later versions keep the running task elsewhere.
+_CURRENT_TASKS: Final[dict[Any, Any] | None] = (
+    getattr(asyncio.tasks, "_current_tasks", None) if sys.version_info < (3, 12) else None
+)
+
+
+def _current_task(loop: asyncio.AbstractEventLoop) -> object:
+    if _CURRENT_TASKS is not None:
+        return _CURRENT_TASKS.get(loop)
+    return asyncio.current_task(loop)
+
+
+_PENDING: Final = 0
+_RESULT: Final = 1
+_EXCEPTION: Final = 2
+_CANCELLED: Final = 3
+
+
+class OutputBatchLike(Protocol):
+    """The loop's output batch (``_output_batch.OutputBatch``), as a channel uses it."""
+
+    def add(self, connection: Any) -> None:
+        """Have ``connection.flush_output()`` called once the current pass ends."""
+
+
+class MessageWaiter:
+    """A future of the next message that resumes its waiting task at once.
+
+    It keeps the contract of ``asyncio.Future`` that tasks, ``asyncio.wait``
+    and friends rely on (results, exceptions, cancellation, done callbacks
+    run by the loop), with one addition: :meth:`deliver` hands a message to
+    the task that awaits this waiter by running the task's next step there
+    and then, when no other task is running, instead of through a loop
+    callback. A received message then costs no pass of the event loop before
+    the application sees it.
+
+    Args:
+        loop: The loop of the channel.
+    """
+
+    # asyncio.isfuture() and Task check this attribute: it marks a future.
+    _asyncio_future_blocking: bool = False
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._state = _PENDING
+        self._result: Any = None
+        self._exception: BaseException | None = None
+        self._cancel_message: Any = None
+        self._callbacks: list[tuple[Callable[[Any], object], contextvars.Context]] = []
+        # The step of the task awaiting this waiter, when that task alone waits.
+        self._task_wakeup: Callable[[Any], object] | None = None
+        self._asyncio_future_blocking = False
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def done(self) -> bool:
+        return self._state != _PENDING
+
+    def cancelled(self) -> bool:
+        return self._state == _CANCELLED
+
+    def result(self) -> Any:
+        state = self._state
+        if state == _RESULT:
+            return self._result
+        if state == _EXCEPTION:
+            exc = self._exception
+            assert exc is not None
+            raise exc
+        if state == _CANCELLED:
+            raise self._cancelled_error()
+        raise asyncio.InvalidStateError("Result is not ready.")
+
+    def exception(self) -> BaseException | None:
+        state = self._state
+        if state == _CANCELLED:
+            raise self._cancelled_error()
+        if state == _PENDING:
+            raise asyncio.InvalidStateError("Exception is not set.")
+        return self._exception
+
+    def _cancelled_error(self) -> asyncio.CancelledError:
+        message = self._cancel_message
+        return asyncio.CancelledError() if message is None else asyncio.CancelledError(message)
+
+    def add_done_callback(
+        self, fn: Callable[[Any], object], *, context: contextvars.Context | None = None
+    ) -> None:
+        if context is None:
+            context = contextvars.copy_context()
+        if self._state != _PENDING:
+            self._loop.call_soon(fn, self, context=context)
+            return
+        callbacks = self._callbacks
+        if not callbacks:
+            # A task awaiting this waiter registers its own step, bound to itself.
+            task = _current_task(self._loop)
+            if task is not None and getattr(fn, "__self__", None) is task:
+                self._task_wakeup = fn
+        else:
+            self._task_wakeup = None
+        callbacks.append((fn, context))
+
+    def remove_done_callback(self, fn: Callable[[Any], object]) -> int:
+        callbacks = self._callbacks
+        kept = [entry for entry in callbacks if entry[0] != fn]
+        removed = len(callbacks) - len(kept)
+        if removed:
+            self._callbacks = kept
+            self._task_wakeup = None
+        return removed
+
+    def cancel(self, msg: Any = None) -> bool:
+        if self._state != _PENDING:
+            return False
+        self._state = _CANCELLED
+        self._cancel_message = msg
+        self._schedule_callbacks()
+        return True
+
+    def set_result(self, result: Any) -> None:
+        if self._state != _PENDING:
+            raise asyncio.InvalidStateError("invalid state")
+        self._result = result
+        self._state = _RESULT
+        self._schedule_callbacks()
+
+    def set_exception(self, exception: BaseException) -> None:
+        if self._state != _PENDING:
+            raise asyncio.InvalidStateError("invalid state")
+        self._exception = exception
+        self._state = _EXCEPTION
+        self._schedule_callbacks()
+
+    def deliver(self, message: WSMessage) -> None:
+        """Set ``message`` as the result and run the waiting task's next step now.
+
+        The step runs here only when the waiter's one callback is its task's
+        and no task is running; otherwise the loop runs the callbacks, as
+        :meth:`set_result` has it. Call it where a loop callback may run
+        application code: at the end of handling received bytes.
+
+        Raises:
+            asyncio.InvalidStateError: The waiter is done already.
+        """
+        if self._state != _PENDING:
+            raise asyncio.InvalidStateError("invalid state")
+        self._result = message
+        self._state = _RESULT
+        wakeup = self._task_wakeup
+        if wakeup is None or _current_task(self._loop) is not None:
+            self._schedule_callbacks()
+            return
+        context = self._callbacks[0][1]
+        self._callbacks = []
+        self._task_wakeup = None
+        context.run(wakeup, self)
+
+    def _schedule_callbacks(self) -> None:
+        callbacks = self._callbacks
+        if not callbacks:
+            return
+        self._callbacks = []
+        self._task_wakeup = None
+        loop = self._loop
+        for fn, context in callbacks:
+            loop.call_soon(fn, self, context=context)
+
+    def __await__(self) -> Generator[Any, None, WSMessage]:
+        if self._state == _PENDING:
+            self._asyncio_future_blocking = True
+            yield self
+        if self._state == _PENDING:
+            raise RuntimeError("await wasn't used with future")
+        message: WSMessage = self.result()
+        return message
 
 
 class WebSocketChannel:
@@ -89,8 +282,12 @@ class WebSocketChannel:
         heartbeat: float | None,
         close_timeout: float,
         client: bool = False,
+        batch: OutputBatchLike | None = None,
     ) -> None:
         self._loop = loop
+        # Small frames held for the end of the loop pass (see _output_batch).
+        self._batch = batch
+        self._held: list[bytes] = []
         self._client = client
         self._linger_handle: asyncio.TimerHandle | None = None
         self._transport: asyncio.Transport | None = transport
@@ -106,7 +303,7 @@ class WebSocketChannel:
         self._processing_deferred = False
         self._queued_size = 0
         self._read_paused = False
-        self._waiter: asyncio.Future[WSMessage] | None = None
+        self._waiter: MessageWaiter | None = None
         # Whether _waiter came from next_message(), for ``async for``.
         self._waiter_iterates = False
         # Closing handshake: which Close frames went which way. Nothing is
@@ -160,9 +357,9 @@ class WebSocketChannel:
             else:
                 # _wake() for a message that never ends an iteration.
                 self._waiter = None
-                waiter.set_result(message)
                 if conn.buffered_size:
                     self._defer_processing()
+                waiter.deliver(message)
                 return
         self._process()
 
@@ -217,17 +414,21 @@ class WebSocketChannel:
                 if self._sending_closed:
                     continue
                 message_type = _TEXT if kind is TextMessage else _BINARY
-                woke = self._deliver(_new_tuple(WSMessage, (message_type, event.data, None)))  # type: ignore[union-attr]
-                if woke:
-                    if conn.buffered_size:
-                        # Let the woken reader answer this message before
-                        # the rest is parsed: a protocol error further on
-                        # would otherwise close the connection before the
-                        # answer left.
-                        self._defer_processing()
-                    # Else nothing is left to parse: the usual end.
-                    return
-            elif kind is Ping:
+                message = _new_tuple(WSMessage, (message_type, event.data, None))  # type: ignore[union-attr]
+                waiter = self._waiter
+                if waiter is None or waiter.done():
+                    self._deliver(message)
+                    continue
+                self._waiter = None
+                if conn.buffered_size:
+                    # Let the woken reader answer this message before the
+                    # rest is parsed: a protocol error further on would
+                    # otherwise close the connection before the answer left.
+                    self._defer_processing()
+                # Else nothing is left to parse: the usual end.
+                waiter.deliver(message)
+                return
+            if kind is Ping:
                 payload: bytes = event.payload  # type: ignore[union-attr]
                 if self._autoping:
                     if not self._sending_closed:
@@ -347,19 +548,24 @@ class WebSocketChannel:
         message = self._ready_message()
         if message is not None:
             return message
-        waiter: asyncio.Future[WSMessage] = self._loop.create_future()
+        # Typed Any: compiled, a local of the waiter's class reads as None
+        # after being awaited (mypyc 2.4.1), which the finally below needs.
+        waiter: Any = MessageWaiter(self._loop)
         self._waiter = waiter
         self._waiter_iterates = False
         try:
+            received: WSMessage
             if timeout is None:
-                return await waiter
-            async with asyncio.timeout(timeout):
-                return await waiter
+                received = await waiter
+            else:
+                async with asyncio.timeout(timeout):
+                    received = await waiter
         finally:
             if self._waiter is waiter:
                 self._waiter = None
+        return received
 
-    def next_message(self) -> asyncio.Future[WSMessage]:
+    def next_message(self) -> MessageWaiter:
         """The next message for ``async for``, with no timeout.
 
         Returns:
@@ -372,7 +578,7 @@ class WebSocketChannel:
         Raises:
             RuntimeError: As for :meth:`receive`.
         """
-        waiter: asyncio.Future[WSMessage] = self._loop.create_future()
+        waiter = MessageWaiter(self._loop)
         # The usual case first: no waiter, nothing queued, the socket open;
         # _ready_message() would find nothing.
         usual = self._waiter is None and not (self._queue or self._closed or self._sending_closed)
@@ -424,9 +630,35 @@ class WebSocketChannel:
     # -- frames out ------------------------------------------------------------
 
     def _write(self, data: bytes) -> None:
+        """Write ``data`` now, after the held frames."""
         transport = self._transport
         if transport is not None and data:
+            if self._held:
+                self.flush_output()
             transport.write(data)
+
+    def _send(self, transport: asyncio.Transport, frame: bytes) -> None:
+        """Write one whole frame: held for the loop pass's batch when it is small."""
+        batch = self._batch
+        if batch is not None and len(frame) <= HOLD_LIMIT:
+            held = self._held
+            if not held:
+                batch.add(self)
+            held.append(frame)
+            return
+        if self._held:
+            self.flush_output()
+        transport.write(frame)
+
+    def flush_output(self) -> None:
+        """Write the held frames (the output batch calls it when the pass ends)."""
+        held = self._held
+        if not held:
+            return
+        self._held = []
+        transport = self._transport
+        if transport is not None:
+            transport.write(held[0] if len(held) == 1 else b"".join(held))
 
     def _live_transport(self) -> asyncio.Transport:
         transport = self._transport
@@ -443,19 +675,19 @@ class WebSocketChannel:
         transport = self._transport
         if transport is None or self._sending_closed or self._closed:
             raise ConnectionResetError("Cannot write to closing transport")
-        transport.write(self._conn.send_text(data, compress=compress))
+        self._send(transport, self._conn.send_text(data, compress=compress))
         return self._write_paused
 
     def write_bytes(self, data: bytes, compress: bool) -> bool:
-        self._live_transport().write(self._conn.send_bytes(data, compress=compress))
+        self._send(self._live_transport(), self._conn.send_bytes(data, compress=compress))
         return self._write_paused
 
     def write_ping(self, payload: bytes) -> bool:
-        self._live_transport().write(self._conn.send_ping(payload))
+        self._send(self._live_transport(), self._conn.send_ping(payload))
         return self._write_paused
 
     def write_pong(self, payload: bytes) -> bool:
-        self._live_transport().write(self._conn.send_pong(payload))
+        self._send(self._live_transport(), self._conn.send_pong(payload))
         return self._write_paused
 
     async def drain(self) -> None:
@@ -517,6 +749,8 @@ class WebSocketChannel:
     def _close_transport(self) -> None:
         transport = self._transport
         if transport is not None:
+            if self._held:
+                self.flush_output()
             transport.close()
 
     # -- heartbeat ---------------------------------------------------------------
