@@ -121,6 +121,8 @@ async def _test_a_held_request_is_dropped_when_the_connection_is_lost() -> None:
     log: list[str] = []
     owner = Owner(asyncio.get_running_loop())
     connection = _connection(owner, "a", log)
+    # Another open connection: requests are held only when there are several.
+    _connection(owner, "b", log)
     task = asyncio.create_task(connection.send_request(_get("/"), None))
     await asyncio.sleep(0)
     connection.connection_lost(ConnectionResetError("gone"))

@@ -177,15 +177,18 @@ async def _test_an_answer_the_handler_finishes_itself_is_written_at_once() -> No
 async def _test_a_held_answer_is_written_before_the_connection_closes() -> None:
     log: list[str] = []
     request = b"GET /a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
-    await _serve_to_stubs(_app(log), log, {"a": request})
-    assert log == ["handled /a", "write a: HTTP/1.1 200 OK", "close a"]
+    # "b" stays open and idle: with a second connection, answers are held.
+    await _serve_to_stubs(_app(log), log, {"a": request, "b": b""})
+    assert log == ["handled /a", "write a: HTTP/1.1 200 OK", "close a", "close b"]
 
 
 def test_a_message_over_the_hold_limit_is_not_held() -> None:
     loop = asyncio.new_event_loop()
     try:
         log: list[str] = []
-        held = HeldOutput(OutputBatch(loop), Recorder("a", log))
+        batch = OutputBatch(loop)
+        held = HeldOutput(batch, Recorder("a", log))
+        HeldOutput(batch, Recorder("b", log))
         assert held.add(b"x" * (HOLD_LIMIT + 1)) is False
         assert not held
         assert held.add(b"x" * HOLD_LIMIT) is True
@@ -203,6 +206,7 @@ def test_held_output_is_taken_whole_and_in_order() -> None:
         batch = OutputBatch(loop)
         log: list[str] = []
         held = HeldOutput(batch, Recorder("a", log))
+        HeldOutput(batch, Recorder("b", log))
         assert not held
         assert held.take() == b""
         assert held.add(b"one ") is True
@@ -216,6 +220,33 @@ def test_held_output_is_taken_whole_and_in_order() -> None:
         loop.run_until_complete(asyncio.sleep(0))
         # The batch was joined twice: once per time the hold went from empty to not.
         assert log == ["a", "a"]
+    finally:
+        loop.close()
+
+
+def _busy(batch: OutputBatch) -> bool:
+    return batch.busy
+
+
+def test_nothing_is_held_while_the_loop_has_one_open_connection() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        batch = OutputBatch(loop)
+        log: list[str] = []
+        held = HeldOutput(batch, Recorder("a", log))
+        assert not _busy(batch)
+        assert held.add(b"alone") is False
+        other = HeldOutput(batch, Recorder("b", log))
+        assert _busy(batch)
+        assert held.add(b"together") is True
+        other.close()
+        other.close()
+        assert not _busy(batch)
+        assert held.add(b"alone again") is False
+        assert held.take() == b"together"
+        held.close()
+        HeldOutput(batch, Recorder("c", log))
+        assert not _busy(batch)
     finally:
         loop.close()
 

@@ -315,11 +315,15 @@ def _text_frame(text: str) -> bytes:
 async def _serve_websocket(
     handler: Callable[[WebSocketResponse, list[str]], Awaitable[None]],
     frames: list[bytes],
+    *,
+    alone: bool = False,
 ) -> list[str]:
     """Open a WebSocket to ``handler`` on a stub transport, send ``frames``, log what follows.
 
     Each frame arrives in a loop callback of its own, as a socket's bytes do;
     the log records ``arrived`` right after each ``data_received`` returns.
+    Unless ``alone``, another (idle) connection is open, so that small frames
+    are held for the loop pass's batch.
     """
     log: list[str] = []
 
@@ -341,6 +345,11 @@ async def _serve_websocket(
         transport.protocol = protocol
         protocol.connection_made(transport)
         protocol.data_received(_upgrade_request())
+        if not alone:
+            idle = runner.server()
+            idle_transport = StubTransport([])
+            idle_transport.protocol = idle
+            idle.connection_made(idle_transport)
         for _ in range(5):
             await asyncio.sleep(0)
 
@@ -394,6 +403,17 @@ def test_frames_sent_in_one_pass_leave_in_one_write_after_it() -> None:
 
     log = asyncio.run(_serve_websocket(handler, [_text_frame("a"), _text_frame("b")]))
     assert log[1:7] == ["sent", "arrived", "write a1 a2", "sent", "arrived", "write b1 b2"]
+
+
+def test_frames_of_the_only_connection_are_written_at_once() -> None:
+    async def handler(ws: WebSocketResponse, log: list[str]) -> None:
+        async for msg in ws:
+            await ws.send_str(f"{msg.data}1")
+            await ws.send_str(f"{msg.data}2")
+            log.append("sent")
+
+    log = asyncio.run(_serve_websocket(handler, [_text_frame("a")], alone=True))
+    assert log[1:5] == ["write a1", "write a2", "sent", "arrived"]
 
 
 def test_a_large_frame_is_written_at_once_after_the_held_ones() -> None:

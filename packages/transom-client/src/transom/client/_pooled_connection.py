@@ -147,7 +147,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._lost = True
-        self._held.drop()
+        self._held.close()
         self._timer.cancel()
         sink = self._sink
         if sink is not None:

@@ -11,7 +11,9 @@ the pass, then one loop callback.
 
 Only whole small messages are held (see :data:`HOLD_LIMIT`); a connection
 writes what it holds before anything else reaches its transport, so bytes
-never change order.
+never change order. Nothing is held while the loop has a single connection:
+there is no other message to write with, and the wait would only add a pass
+of the loop (its ``select`` call) to every message.
 
 ``transom-web`` and ``transom-client`` carry identical copies of this module.
 """
@@ -44,16 +46,30 @@ class OutputBatch:
         loop: The loop whose passes delimit a batch.
     """
 
-    __slots__ = ("_loop", "_waiting")
+    __slots__ = ("_loop", "_members", "_waiting")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._waiting: list[Writable] = []
+        self._members = 0
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         """The loop whose passes delimit a batch."""
         return self._loop
+
+    @property
+    def busy(self) -> bool:
+        """Whether more than one connection is open: only then is output held."""
+        return self._members > 1
+
+    def join(self) -> None:
+        """Count one more open connection (see :attr:`busy`)."""
+        self._members += 1
+
+    def leave(self) -> None:
+        """Count one connection fewer: it closed."""
+        self._members -= 1
 
     def add(self, connection: Writable) -> None:
         """Have ``connection.flush_output()`` called once the current pass ends.
@@ -90,12 +106,14 @@ class HeldOutput:
             (with :meth:`take`) and writes it.
     """
 
-    __slots__ = ("_batch", "_connection", "_pieces")
+    __slots__ = ("_batch", "_connection", "_open", "_pieces")
 
     def __init__(self, batch: OutputBatch, connection: Writable) -> None:
         self._batch = batch
         self._connection = connection
         self._pieces: list[bytes] = []
+        self._open = True
+        batch.join()
 
     def __bool__(self) -> bool:
         return bool(self._pieces)
@@ -106,13 +124,14 @@ class HeldOutput:
         Returns:
             True when it is held (the connection joins the batch if nothing
             was held); False, holding nothing, when it is larger than
-            :data:`HOLD_LIMIT`: the caller writes it now, after what
-            :meth:`take` gives.
+            :data:`HOLD_LIMIT` or this is the loop's only open connection:
+            the caller writes it now, after what :meth:`take` gives.
         """
-        if len(data) > HOLD_LIMIT:
+        batch = self._batch
+        if len(data) > HOLD_LIMIT or batch._members < 2:
             return False
         if not self._pieces:
-            self._batch.add(self._connection)
+            batch.add(self._connection)
         self._pieces.append(data)
         return True
 
@@ -125,5 +144,12 @@ class HeldOutput:
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def drop(self) -> None:
-        """Forget what is held (the connection is gone or aborted)."""
+        """Forget what is held (the connection is aborted)."""
         self._pieces = []
+
+    def close(self) -> None:
+        """Forget what is held and leave the batch's count: the connection is gone."""
+        self._pieces = []
+        if self._open:
+            self._open = False
+            self._batch.leave()

@@ -153,7 +153,7 @@ class ServerConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._transport = None
-        self._held.drop()
+        self._held.close()
         self._server._forget(self)
         self._deadline.cancel()
         payload = self._payload

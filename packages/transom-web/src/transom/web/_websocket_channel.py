@@ -93,6 +93,10 @@ _CANCELLED: Final = 3
 class OutputBatchLike(Protocol):
     """The loop's output batch (``_output_batch.OutputBatch``), as a channel uses it."""
 
+    @property
+    def busy(self) -> bool:
+        """Whether output is worth holding: the loop has other connections."""
+
     def add(self, connection: Any) -> None:
         """Have ``connection.flush_output()`` called once the current pass ends."""
 
@@ -640,7 +644,7 @@ class WebSocketChannel:
     def _send(self, transport: asyncio.Transport, frame: bytes) -> None:
         """Write one whole frame: held for the loop pass's batch when it is small."""
         batch = self._batch
-        if batch is not None and len(frame) <= HOLD_LIMIT:
+        if batch is not None and len(frame) <= HOLD_LIMIT and batch.busy:
             held = self._held
             if not held:
                 batch.add(self)
