@@ -163,23 +163,31 @@ def test_a_removed_done_callback_is_not_called() -> None:
     _run(main)
 
 
+async def _waiting_reader(log: list[str]) -> tuple[MessageWaiter, asyncio.Task[None]]:
+    """A waiter, and a task that awaits it and logs what it got."""
+    waiter = MessageWaiter(asyncio.get_running_loop())
+
+    async def reader() -> None:
+        log.append(f"got {await waiter}")
+
+    task = asyncio.get_running_loop().create_task(reader())
+    await asyncio.sleep(0)
+    return waiter, task
+
+
+def _deliver_from_a_loop_callback(waiter: MessageWaiter, log: list[str]) -> None:
+    def deliver() -> None:
+        waiter.deliver("a")  # type: ignore[arg-type]
+        log.append("delivered")
+
+    waiter.get_loop().call_soon(deliver)
+
+
 def test_deliver_runs_the_waiting_task_at_once_from_a_loop_callback() -> None:
     async def main() -> None:
-        loop = asyncio.get_running_loop()
         log: list[str] = []
-        waiter = MessageWaiter(loop)
-
-        async def reader() -> None:
-            log.append(f"got {await waiter}")
-
-        task = loop.create_task(reader())
-        await asyncio.sleep(0)
-
-        def deliver() -> None:
-            waiter.deliver("a")  # type: ignore[arg-type]
-            log.append("delivered")
-
-        loop.call_soon(deliver)
+        waiter, task = await _waiting_reader(log)
+        _deliver_from_a_loop_callback(waiter, log)
         await task
         assert log == ["got a", "delivered"]
 
@@ -188,15 +196,8 @@ def test_deliver_runs_the_waiting_task_at_once_from_a_loop_callback() -> None:
 
 def test_deliver_inside_a_task_leaves_the_waiting_task_to_the_loop() -> None:
     async def main() -> None:
-        loop = asyncio.get_running_loop()
         log: list[str] = []
-        waiter = MessageWaiter(loop)
-
-        async def reader() -> None:
-            log.append(f"got {await waiter}")
-
-        task = loop.create_task(reader())
-        await asyncio.sleep(0)
+        waiter, task = await _waiting_reader(log)
         waiter.deliver("a")  # type: ignore[arg-type]
         log.append("delivered")
         await task
@@ -209,22 +210,10 @@ def test_deliver_inside_a_task_leaves_the_waiting_task_to_the_loop() -> None:
 
 def test_deliver_with_other_callbacks_leaves_every_one_to_the_loop() -> None:
     async def main() -> None:
-        loop = asyncio.get_running_loop()
         log: list[str] = []
-        waiter = MessageWaiter(loop)
-
-        async def reader() -> None:
-            log.append(f"got {await waiter}")
-
-        task = loop.create_task(reader())
-        await asyncio.sleep(0)
+        waiter, task = await _waiting_reader(log)
         waiter.add_done_callback(lambda w: log.append("callback"))
-
-        def deliver() -> None:
-            waiter.deliver("a")  # type: ignore[arg-type]
-            log.append("delivered")
-
-        loop.call_soon(deliver)
+        _deliver_from_a_loop_callback(waiter, log)
         await task
         await asyncio.sleep(0)
         assert log == ["delivered", "got a", "callback"]
