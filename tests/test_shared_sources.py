@@ -3,8 +3,10 @@
 ``transom-web`` and ``transom-client`` depend on ``transom-protocol`` only,
 and that package has no asyncio code, so the asyncio driver of a WebSocket
 (``_websocket_channel.py``), the message API both ends build on it
-(``_websocket_api.py``) and the batch that writes small messages after each
-loop pass (``_output_batch.py``) ship in both. Each distribution that compiles
+(``_websocket_api.py``), its message waiter and heartbeat
+(``_message_waiter.py``, ``_websocket_heartbeat.py``) and the batch that
+writes small messages after each loop pass (``_output_batch.py``) ship in
+both; the shared modules import each other relatively. Each distribution that compiles
 modules builds them with the same hook (``hatch_build.py``). The copies must
 not drift: a fix to one is a fix to both.
 """
@@ -35,6 +37,14 @@ SHARED = [
     (
         "packages/transom-web/src/transom/web/_output_batch.py",
         "packages/transom-client/src/transom/client/_output_batch.py",
+    ),
+    (
+        "packages/transom-web/src/transom/web/_message_waiter.py",
+        "packages/transom-client/src/transom/client/_message_waiter.py",
+    ),
+    (
+        "packages/transom-web/src/transom/web/_websocket_heartbeat.py",
+        "packages/transom-client/src/transom/client/_websocket_heartbeat.py",
     ),
     ("packages/transom-protocol/hatch_build.py", "packages/transom-web/hatch_build.py"),
     ("packages/transom-protocol/hatch_build.py", "packages/transom-client/hatch_build.py"),

@@ -21,11 +21,8 @@ and pausing the socket while unread messages pile up.
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import sys
 from collections import deque
-from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 from transom.protocol.websocket import (
     NEED_DATA,
@@ -41,10 +38,17 @@ from transom.protocol.websocket import (
     WSMsgType,
 )
 
+# Relative: this module ships, identical, in transom-web and transom-client.
+from ._message_waiter import MessageWaiter
+from ._output_batch import HOLD_LIMIT
+from ._websocket_heartbeat import Heartbeat
+
 if TYPE_CHECKING:
     from transom.protocol.websocket import WebSocketConnection
 
-__all__ = ["HOLD_LIMIT", "READ_HIGH_WATER", "MessageWaiter", "OutputBatchLike", "WebSocketChannel"]
+    from ._output_batch import OutputBatch
+
+__all__ = ["READ_HIGH_WATER", "WebSocketChannel"]
 
 #: Bytes of received, unread messages past which the socket is no longer
 #: read, so a peer cannot make this side hold more than this (plus one
@@ -65,195 +69,6 @@ _ENDS_ITERATION = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSE
 # Builds a WSMessage from a (type, data, extra) tuple without the Python-level
 # __new__ of NamedTuple: a per-message cost on the hot path.
 _new_tuple = tuple.__new__
-
-#: Frames up to this size wait for the end of the loop pass, written with the
-#: other connections' output (see ``_output_batch``); larger ones go at once.
-HOLD_LIMIT: Final = 64 * 1024
-
-# The task each loop runs now: before 3.12, asyncio.current_task() is Python
-# code around one lookup in this mapping (kept by the C tasks); from 3.12 it
-# is C code, and later versions keep the running task elsewhere.
-_CURRENT_TASKS: Final[dict[Any, Any] | None] = (
-    getattr(asyncio.tasks, "_current_tasks", None) if sys.version_info < (3, 12) else None
-)
-
-
-def _current_task(loop: asyncio.AbstractEventLoop) -> object:
-    if _CURRENT_TASKS is not None:
-        return _CURRENT_TASKS.get(loop)
-    return asyncio.current_task(loop)
-
-
-_PENDING: Final = 0
-_RESULT: Final = 1
-_EXCEPTION: Final = 2
-_CANCELLED: Final = 3
-
-
-class OutputBatchLike(Protocol):
-    """The loop's output batch (``_output_batch.OutputBatch``), as a channel uses it."""
-
-    @property
-    def busy(self) -> bool:
-        """Whether output is worth holding: the loop has other connections."""
-
-    def add(self, connection: Any) -> None:
-        """Have ``connection.flush_output()`` called once the current pass ends."""
-
-
-class MessageWaiter:
-    """A future of the next message that resumes its waiting task at once.
-
-    It keeps the contract of ``asyncio.Future`` that tasks, ``asyncio.wait``
-    and friends rely on (results, exceptions, cancellation, done callbacks
-    run by the loop), with one addition: :meth:`deliver` hands a message to
-    the task that awaits this waiter by running the task's next step there
-    and then, when no other task is running, instead of through a loop
-    callback. A received message then costs no pass of the event loop before
-    the application sees it.
-
-    Args:
-        loop: The loop of the channel.
-    """
-
-    # asyncio.isfuture() and Task check this attribute: it marks a future.
-    _asyncio_future_blocking: bool = False
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._state = _PENDING
-        self._result: Any = None
-        self._exception: BaseException | None = None
-        self._cancel_message: Any = None
-        self._callbacks: list[tuple[Callable[[Any], object], contextvars.Context]] = []
-        # The step of the task awaiting this waiter, when that task alone waits.
-        self._task_wakeup: Callable[[Any], object] | None = None
-        self._asyncio_future_blocking = False
-
-    def get_loop(self) -> asyncio.AbstractEventLoop:
-        return self._loop
-
-    def done(self) -> bool:
-        return self._state != _PENDING
-
-    def cancelled(self) -> bool:
-        return self._state == _CANCELLED
-
-    def result(self) -> Any:
-        state = self._state
-        if state == _RESULT:
-            return self._result
-        if state == _EXCEPTION:
-            exc = self._exception
-            assert exc is not None
-            raise exc
-        if state == _CANCELLED:
-            raise self._cancelled_error()
-        raise asyncio.InvalidStateError("Result is not ready.")
-
-    def exception(self) -> BaseException | None:
-        state = self._state
-        if state == _CANCELLED:
-            raise self._cancelled_error()
-        if state == _PENDING:
-            raise asyncio.InvalidStateError("Exception is not set.")
-        return self._exception
-
-    def _cancelled_error(self) -> asyncio.CancelledError:
-        message = self._cancel_message
-        return asyncio.CancelledError() if message is None else asyncio.CancelledError(message)
-
-    def add_done_callback(
-        self, fn: Callable[[Any], object], *, context: contextvars.Context | None = None
-    ) -> None:
-        if context is None:
-            context = contextvars.copy_context()
-        if self._state != _PENDING:
-            self._loop.call_soon(fn, self, context=context)
-            return
-        callbacks = self._callbacks
-        if not callbacks:
-            # A task awaiting this waiter registers its own step, bound to itself.
-            task = _current_task(self._loop)
-            if task is not None and getattr(fn, "__self__", None) is task:
-                self._task_wakeup = fn
-        else:
-            self._task_wakeup = None
-        callbacks.append((fn, context))
-
-    def remove_done_callback(self, fn: Callable[[Any], object]) -> int:
-        callbacks = self._callbacks
-        kept = [entry for entry in callbacks if entry[0] != fn]
-        removed = len(callbacks) - len(kept)
-        if removed:
-            self._callbacks = kept
-            self._task_wakeup = None
-        return removed
-
-    def cancel(self, msg: Any = None) -> bool:
-        if self._state != _PENDING:
-            return False
-        self._state = _CANCELLED
-        self._cancel_message = msg
-        self._schedule_callbacks()
-        return True
-
-    def set_result(self, result: Any) -> None:
-        if self._state != _PENDING:
-            raise asyncio.InvalidStateError("invalid state")
-        self._result = result
-        self._state = _RESULT
-        self._schedule_callbacks()
-
-    def set_exception(self, exception: BaseException) -> None:
-        if self._state != _PENDING:
-            raise asyncio.InvalidStateError("invalid state")
-        self._exception = exception
-        self._state = _EXCEPTION
-        self._schedule_callbacks()
-
-    def deliver(self, message: WSMessage) -> None:
-        """Set ``message`` as the result and run the waiting task's next step now.
-
-        The step runs here only when the waiter's one callback is its task's
-        and no task is running; otherwise the loop runs the callbacks, as
-        :meth:`set_result` has it. Call it where a loop callback may run
-        application code: at the end of handling received bytes.
-
-        Raises:
-            asyncio.InvalidStateError: The waiter is done already.
-        """
-        if self._state != _PENDING:
-            raise asyncio.InvalidStateError("invalid state")
-        self._result = message
-        self._state = _RESULT
-        wakeup = self._task_wakeup
-        if wakeup is None or _current_task(self._loop) is not None:
-            self._schedule_callbacks()
-            return
-        context = self._callbacks[0][1]
-        self._callbacks = []
-        self._task_wakeup = None
-        context.run(wakeup, self)
-
-    def _schedule_callbacks(self) -> None:
-        callbacks = self._callbacks
-        if not callbacks:
-            return
-        self._callbacks = []
-        self._task_wakeup = None
-        loop = self._loop
-        for fn, context in callbacks:
-            loop.call_soon(fn, self, context=context)
-
-    def __await__(self) -> Generator[Any, None, WSMessage]:
-        if self._state == _PENDING:
-            self._asyncio_future_blocking = True
-            yield self
-        if self._state == _PENDING:
-            raise RuntimeError("await wasn't used with future")
-        message: WSMessage = self.result()
-        return message
 
 
 class WebSocketChannel:
@@ -286,7 +101,7 @@ class WebSocketChannel:
         heartbeat: float | None,
         close_timeout: float,
         client: bool = False,
-        batch: OutputBatchLike | None = None,
+        batch: OutputBatch | None = None,
     ) -> None:
         self._loop = loop
         # Small frames held for the end of the loop pass (see _output_batch).
@@ -301,7 +116,6 @@ class WebSocketChannel:
         self._drain_waiters: list[asyncio.Future[None]] = []
         self._autoping = autoping
         self._autoclose = autoclose
-        self._heartbeat = heartbeat
         self._close_timeout = close_timeout
         self._queue: deque[WSMessage] = deque()
         self._processing_deferred = False
@@ -321,12 +135,9 @@ class WebSocketChannel:
         self._close_code: int | None = None
         self._exception: BaseException | None = None
         self._closed_receives = 0
-        # Heartbeat: one timer, and whether anything arrived since it was set.
-        self._heard = False
-        self._heartbeat_handle: asyncio.TimerHandle | None = None
-        self._pong_deadline: asyncio.TimerHandle | None = None
+        self._heartbeat: Heartbeat | None = None
         if heartbeat is not None:
-            self._heartbeat_handle = loop.call_later(heartbeat, self._on_heartbeat)
+            self._heartbeat = Heartbeat(loop, heartbeat, self._ping, self._on_pong_deadline)
 
     # -- state -------------------------------------------------------------
 
@@ -348,7 +159,9 @@ class WebSocketChannel:
     # -- bytes in, from the protocol callbacks ----------------------------
 
     def data_received(self, data: bytes) -> None:
-        self._heard = True
+        heartbeat = self._heartbeat
+        if heartbeat is not None:
+            heartbeat.heard = True
         conn = self._conn
         event = conn.receive_message(data)
         if event is not None and not self._sending_closed:
@@ -440,7 +253,8 @@ class WebSocketChannel:
                 else:
                     self._deliver(WSMessage(WSMsgType.PING, payload, None))
             elif kind is Pong:
-                self._on_pong()
+                if self._heartbeat is not None:
+                    self._heartbeat.pong()
                 if not self._autoping:
                     self._deliver(WSMessage(WSMsgType.PONG, event.payload, None))  # type: ignore[union-attr]
             elif kind is CloseReceived:
@@ -760,46 +574,21 @@ class WebSocketChannel:
     # -- heartbeat ---------------------------------------------------------------
 
     def _cancel_heartbeat(self) -> None:
-        for handle in (self._heartbeat_handle, self._pong_deadline):
-            if handle is not None:
-                handle.cancel()
-        self._heartbeat_handle = self._pong_deadline = None
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
 
-    def _on_heartbeat(self) -> None:
-        heartbeat = self._heartbeat
-        assert heartbeat is not None
+    def _ping(self) -> bool:
         if self._closed or self._sending_closed:
-            return
-        if self._heard:
-            # Something arrived since the last tick: the peer is alive.
-            self._rearm()
-            return
+            return False
         self._write(self._conn.send_ping(b""))
-        self._pong_deadline = self._loop.call_later(heartbeat / 2, self._on_pong_deadline)
-
-    def _on_pong(self) -> None:
-        deadline = self._pong_deadline
-        if deadline is not None:
-            deadline.cancel()
-            self._pong_deadline = None
-            self._rearm()
+        return True
 
     def _on_pong_deadline(self) -> None:
-        self._pong_deadline = None
-        if self._heard:
-            # Frames arrived, just not the pong: still alive.
-            self._rearm()
-            return
         self._close_code = CloseCode.ABNORMAL_CLOSURE
-        heartbeat = self._heartbeat
-        exc = TimeoutError(f"no PONG received after {heartbeat} seconds")
+        interval = None if self._heartbeat is None else self._heartbeat.interval
+        exc = TimeoutError(f"no PONG received after {interval} seconds")
         self._exception = exc
         self._sending_closed = True
         self._close_transport()
         self._deliver(WSMessage(WSMsgType.ERROR, exc, None))
         self._set_closed(None)
-
-    def _rearm(self) -> None:
-        assert self._heartbeat is not None
-        self._heard = False
-        self._heartbeat_handle = self._loop.call_later(self._heartbeat, self._on_heartbeat)
