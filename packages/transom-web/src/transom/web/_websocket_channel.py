@@ -61,14 +61,18 @@ CLOSED_MESSAGE: Final = WSMessage(WSMsgType.CLOSED, None, None)
 # times, then raises: a loop that ignores CLOSED would otherwise spin.
 _CLOSED_RECEIVES_ALLOWED: Final = 50
 
-_TEXT = WSMsgType.TEXT
-_BINARY = WSMsgType.BINARY
+# Final names compile to C statics; other module-level names (imported ones
+# too) are looked up in the module's dict at each use.
+_TEXT: Final = WSMsgType.TEXT
+_BINARY: Final = WSMsgType.BINARY
+_TEXT_MESSAGE: Final = TextMessage
+_WS_MESSAGE: Final = WSMessage
 # What ends ``async for``: a waiter of next_message() raises
 # StopAsyncIteration instead of returning one of these.
-_ENDS_ITERATION = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED})
+_ENDS_ITERATION: Final = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED})
 # Builds a WSMessage from a (type, data, extra) tuple without the Python-level
 # __new__ of NamedTuple: a per-message cost on the hot path.
-_new_tuple = tuple.__new__
+_new_tuple: Final = tuple.__new__
 
 
 class WebSocketChannel:
@@ -166,8 +170,8 @@ class WebSocketChannel:
         event = conn.receive_message(data)
         if event is not None and not self._sending_closed:
             # The usual bytes: one whole data message.
-            kind = _TEXT if type(event) is TextMessage else _BINARY
-            message = _new_tuple(WSMessage, (kind, event.data, None))
+            kind = _TEXT if type(event) is _TEXT_MESSAGE else _BINARY
+            message = _new_tuple(_WS_MESSAGE, (kind, event.data, None))
             waiter = self._waiter
             if waiter is None or waiter.done():
                 self._deliver(message)
@@ -227,11 +231,11 @@ class WebSocketChannel:
             if event is NEED_DATA:
                 return
             kind = type(event)
-            if kind is TextMessage or kind is BytesMessage:
+            if kind is _TEXT_MESSAGE or kind is BytesMessage:
                 if self._sending_closed:
                     continue
-                message_type = _TEXT if kind is TextMessage else _BINARY
-                message = _new_tuple(WSMessage, (message_type, event.data, None))  # type: ignore[union-attr]
+                message_type = _TEXT if kind is _TEXT_MESSAGE else _BINARY
+                message = _new_tuple(_WS_MESSAGE, (message_type, event.data, None))  # type: ignore[union-attr]
                 waiter = self._waiter
                 if waiter is None or waiter.done():
                     self._deliver(message)
@@ -493,7 +497,10 @@ class WebSocketChannel:
         transport = self._transport
         if transport is None or self._sending_closed or self._closed:
             raise ConnectionResetError("Cannot write to closing transport")
-        self._send(transport, self._conn.send_text(data, compress=compress))
+        conn = self._conn
+        # Positional when it can be: keywords cost more across packages.
+        frame = conn.send_text(data) if compress else conn.send_text(data, compress=False)
+        self._send(transport, frame)
         return self._write_paused
 
     def write_bytes(self, data: bytes, compress: bool) -> bool:
