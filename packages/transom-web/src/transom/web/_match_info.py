@@ -28,10 +28,14 @@ class UrlMappingMatchInfo(dict[str, str]):
     __slots__ = ("_apps", "_current_app", "_frozen", "_route")
 
     def __init__(self, match_dict: dict[str, str], route: AbstractRoute) -> None:
-        super().__init__(match_dict)
+        # No super().__init__(): compiled, it is a lookup of super and a call
+        # through Python, a cost for every routed request.
+        if match_dict:
+            self.update(match_dict)
+        apps = route._apps
         self._route = route
-        self._apps: tuple[Application, ...] = route._apps
-        self._current_app: Application | None = self._apps[-1] if self._apps else None
+        self._apps: tuple[Application, ...] = apps
+        self._current_app: Application | None = apps[-1] if apps else None
         self._frozen = False
 
     @property
