@@ -663,3 +663,31 @@ def test_eagerly_finished_handlers_keep_pipelining_keep_alive_and_timeouts_right
         assert raw.sock.recv(1024) == b""
     finally:
         raw.close()
+
+
+def test_a_task_factory_set_on_the_loop_makes_each_handler_task(serve: Serve) -> None:
+    made: list[asyncio.Task[Any]] = []
+
+    def loop_with_a_task_factory() -> asyncio.AbstractEventLoop:
+        loop = asyncio.new_event_loop()
+
+        def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+            task: asyncio.Task[Any] = asyncio.Task(coro, loop=loop, **kwargs)
+            made.append(task)
+            return task
+
+        loop.set_task_factory(factory)
+        return loop
+
+    async def handler(request: Request) -> Response:
+        return Response(text=str(asyncio.current_task() in made))
+
+    server = serve(handler, loop_factory=loop_with_a_task_factory)
+    raw = server.raw()
+    try:
+        for _ in range(2):
+            raw.request("GET", "/")
+            assert raw.read_response().body == b"True"
+            raw.next_cycle()
+    finally:
+        raw.close()
