@@ -6,7 +6,7 @@ import asyncio
 import gzip
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import brotli
 import httpx
@@ -74,6 +74,37 @@ def test_json_response_encodes_with_dumps() -> None:
     assert json_response(text='"x"').text == '"x"'
     with pytest.raises(ValueError, match="exclusive"):
         json_response({"a": 1}, text="{}")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"message": "Hello, World!"},
+        "caf\u00e9 \u2603",
+        1.5,
+        10**30,
+        [1, {"a": None, "b": True}],
+        {1: 2, None: 3, False: 1.0},
+        (1, 2),
+        {"n": float("nan"), "i": float("inf")},
+    ],
+)
+def test_json_response_text_is_json_dumps_text(data: Any) -> None:
+    assert json_response(data).text == json.dumps(data)
+
+
+def test_json_response_refuses_what_json_dumps_refuses() -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        json_response({"a": object()})
+    looped: list[Any] = []
+    looped.append(looped)
+    with pytest.raises(ValueError, match="Circular reference"):
+        json_response(looped)
+    # A failed encoding leaves nothing behind: the same list encodes later.
+    shared = [1]
+    with pytest.raises(TypeError):
+        json_response([shared, object()])
+    assert json_response([shared, shared]).text == "[[1], [1]]"
 
 
 def test_header_properties_round_trip() -> None:

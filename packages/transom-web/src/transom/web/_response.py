@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import json.encoder
 from typing import TYPE_CHECKING, Any, Final
 
 from transom.protocol.compression import make_encoder
@@ -37,6 +38,26 @@ __all__ = [
 # Whole bodies larger than this are compressed in a worker thread, so that one
 # large response does not stall every other connection for milliseconds.
 COMPRESS_IN_THREAD_SIZE: Final = 256 * 1024
+
+_DEFAULT_DUMPS: Final = json.dumps
+# The C encoder that json.dumps ends in (None only without the _json module).
+_C_MAKE_ENCODER: Final[Any] = getattr(json.encoder, "c_make_encoder", None)
+_refuse = json.encoder.JSONEncoder().default
+
+
+def _dumps(data: Any) -> str:
+    """``json.dumps(data)``, the same text, without its three Python frames.
+
+    ``json.dumps`` with no options goes through ``JSONEncoder.encode`` and
+    ``iterencode`` to the C encoder; this builds the C encoder as they do
+    (a fresh one, so circular references are still detected) and calls it.
+    """
+    if _C_MAKE_ENCODER is None:  # pragma: no cover - CPython always has it
+        return _DEFAULT_DUMPS(data)
+    encode = _C_MAKE_ENCODER(
+        {}, _refuse, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+    return "".join(encode(data, 0))
 
 
 class Response(StreamResponse):
@@ -220,7 +241,7 @@ def json_response(
     if data is not None:
         if text is not None or body is not None:
             raise ValueError("data is exclusive with text and body")
-        text = dumps(data)
+        text = _dumps(data) if dumps is _DEFAULT_DUMPS else dumps(data)
     if body is not None:
         return Response(
             body=body, status=status, reason=reason, headers=headers, content_type=content_type
