@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from multidict import CIMultiDict
 
@@ -27,7 +27,7 @@ __all__ = ["KEY_CACHE_SIZE", "ExchangeOptions", "exchange"]
 
 # Pool keys are built once per origin and TLS setting; the cache is cleared
 # when a program talks to this many, so it stays bounded.
-KEY_CACHE_SIZE = 256
+KEY_CACHE_SIZE: Final = 256
 
 
 class ExchangeOptions(TypedDict):

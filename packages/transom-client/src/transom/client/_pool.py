@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Hashable
-from typing import Generic, NamedTuple, TypeVar
+from typing import Final, Generic, NamedTuple, TypeVar
 
 __all__ = [
     "DEFAULT_KEEPALIVE_TIMEOUT",
@@ -30,12 +30,12 @@ __all__ = [
 
 # A hundred sockets is far above what one program needs toward a handful of
 # hosts, and far below a process's file-descriptor limit.
-DEFAULT_LIMIT = 100
+DEFAULT_LIMIT: Final = 100
 # No per-host cap by default: the total cap already bounds the sockets.
-DEFAULT_LIMIT_PER_HOST = 0
+DEFAULT_LIMIT_PER_HOST: Final = 0
 # Servers commonly close idle connections after 5-75 s (nginx 75, Apache 5);
 # 15 s keeps a connection warm across bursts without holding many sockets.
-DEFAULT_KEEPALIVE_TIMEOUT = 15.0
+DEFAULT_KEEPALIVE_TIMEOUT: Final = 15.0
 
 K = TypeVar("K", bound=Hashable)
 C = TypeVar("C")

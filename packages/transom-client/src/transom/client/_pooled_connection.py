@@ -11,7 +11,7 @@ both sides allow keep-alive and the exchange completed, else closed.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from transom.client._deadlines import ReadTimer
 from transom.client._errors import (
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PooledConnection"]
 
-_IDLE = State.IDLE
+_IDLE: Final = State.IDLE
 
 
 class PooledConnection(asyncio.Protocol, ConnectionHandle):

@@ -6,7 +6,7 @@ looks like; none of them performs I/O, so every rule is tested directly.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from multidict import CIMultiDict
 from yarl import URL
@@ -28,16 +28,16 @@ __all__ = [
 
 # Browsers stop after about twenty hops; a longer chain is a loop or abuse,
 # and each hop costs a round trip.
-DEFAULT_MAX_REDIRECTS = 10
+DEFAULT_MAX_REDIRECTS: Final = 10
 
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 
 # Headers that describe a request body: meaningless once the body is dropped.
-_BODY_HEADERS = ("Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding")
+_BODY_HEADERS: Final = ("Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding")
 # Credentials that were meant for the original origin only.
-_CREDENTIAL_HEADERS = ("Authorization", "Cookie")
+_CREDENTIAL_HEADERS: Final = ("Authorization", "Cookie")
 
-_HTTP_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+_HTTP_SCHEMES: Final = frozenset({"http", "https", "ws", "wss"})
 
 
 def is_redirect(status: int, headers: MultiMapping[str]) -> bool:

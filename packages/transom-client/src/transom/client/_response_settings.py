@@ -7,7 +7,7 @@ them when that request's response head arrives.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from transom.client._stream import StreamReader
 from transom.protocol.compression import UnsupportedEncodingError, make_decoder
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["ResponseSettings"]
 
 # RFC 9110 §15.3.5 and §15.4.5: these responses never have a body.
-_NO_BODY_STATUSES = frozenset({204, 304})
+_NO_BODY_STATUSES: Final = frozenset({204, 304})
 
 
 class ResponseSettings:

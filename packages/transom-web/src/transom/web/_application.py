@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from transom.web._app_key import AppKey, NotAppKeyWarning
 from transom.web._middleware import Middleware, compose
@@ -28,13 +28,13 @@ __all__ = ["DEFAULT_CLIENT_MAX_SIZE", "Application"]
 
 # 1 MiB: what ``await request.read()``/``post()`` buffer by default; larger
 # uploads should be streamed (``request.content``) or the limit raised knowingly.
-DEFAULT_CLIENT_MAX_SIZE = 1024**2
+DEFAULT_CLIENT_MAX_SIZE: Final = 1024**2
 
 _T = TypeVar("_T")
 _U = TypeVar("_U")
 _SubResource = TypeVar("_SubResource", bound=PrefixedSubAppResource)
 
-_FROZEN_STATE = (
+_FROZEN_STATE: Final = (
     "cannot change application state: the application is frozen (state is fixed "
     "once startup completes; set it in on_startup or cleanup_ctx)"
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Collection, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from yarl import URL
 
@@ -39,13 +39,13 @@ __all__ = [
 Handler = Callable[["Request"], Awaitable["StreamResponse"]]
 Resolved = tuple[UrlMappingMatchInfo | None, Collection[str]]
 
-METH_ANY = "*"
+METH_ANY: Final = "*"
 NO_METHODS: frozenset[str] = frozenset()
 # RFC 9110 §9.1: a method is a token (RFC 9110 §5.6.2).
-_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_VARIABLE_NAME = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
+_METHOD: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_VARIABLE_NAME: Final = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 # One path segment: what a ``{name}`` without a regex matches.
-DEFAULT_VARIABLE_PATTERN = r"[^/]+"
+DEFAULT_VARIABLE_PATTERN: Final = r"[^/]+"
 
 
 def _check_handler(handler: object) -> None:

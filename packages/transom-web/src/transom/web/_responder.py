@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["respond", "start_task"]
 
-_PREPARE = StreamResponse.prepare
-_RESPONSE_WRITE_EOF = Response.write_eof
+_PREPARE: Final = StreamResponse.prepare
+_RESPONSE_WRITE_EOF: Final = Response.write_eof
 
 
 async def respond(connection: ServerConnection, request: Request, writer: ConnectionWriter) -> None:

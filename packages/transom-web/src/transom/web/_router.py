@@ -21,7 +21,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from transom.web._http_exceptions import HTTPMethodNotAllowed, HTTPNotFound
 from transom.web._match_info import MatchInfoError, UrlMappingMatchInfo
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = ["UrlDispatcher", "UrlMappingMatchInfo", "routing_path"]
 
-_NAME_SEPARATORS = re.compile(r"[.:-]")
+_NAME_SEPARATORS: Final = re.compile(r"[.:-]")
 
 
 def routing_path(request: Request) -> str:

@@ -50,9 +50,9 @@ _WAIT_IDLE: Final = 2  # keep-alive connection between requests
 _WAIT_HEAD: Final = 3  # a request head has started arriving
 _WAIT_LINGER: Final = 4  # discarding an unread body before closing
 
-_DONE = State.DONE
-_IDLE = State.IDLE
-_SEND_BODY = State.SEND_BODY
+_DONE: Final = State.DONE
+_IDLE: Final = State.IDLE
+_SEND_BODY: Final = State.SEND_BODY
 
 
 class ServerConnection(asyncio.Protocol):

@@ -9,7 +9,7 @@ import html
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from yarl import URL
 
@@ -33,8 +33,8 @@ __all__ = ["DEFAULT_CHUNK_SIZE", "StaticResource"]
 
 # 256 KiB per read: large enough that a big file needs few reads, small enough
 # that one response does not pin much memory per connection.
-DEFAULT_CHUNK_SIZE = 256 * 1024
-VERSION_KEY = "v"
+DEFAULT_CHUNK_SIZE: Final = 256 * 1024
+VERSION_KEY: Final = "v"
 
 
 # Applications may derive their own from it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from transom.web._compiler_hints import mypyc_attr
 from transom.web._resources import NO_METHODS, AbstractRoute, PrefixResource, Resolved
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 __all__ = ["Domain", "MaskDomain", "MatchedSubAppResource", "PrefixedSubAppResource"]
 
 # RFC 1123 §2.1 host name label: letters, digits, hyphens, not at either end.
-_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
-_MASK_LABEL = re.compile(r"(?!-)[a-z0-9*-]{1,63}(?<!-)")
+_LABEL: Final = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_MASK_LABEL: Final = re.compile(r"(?!-)[a-z0-9*-]{1,63}(?<!-)")
 
 
 # Applications may derive their own from it.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from typing import Final
 
 from multidict import CIMultiDict
 
@@ -20,7 +21,7 @@ from transom.protocol.http1._limits import LARGEST_LENGTH
 
 __all__ = ["ChunkedReader"]
 
-_CHUNK_LINE_fullmatch = CHUNK_LINE.fullmatch
+_CHUNK_LINE_fullmatch: Final = CHUNK_LINE.fullmatch
 
 
 class _Phase(enum.Enum):
@@ -30,14 +31,14 @@ class _Phase(enum.Enum):
     TRAILERS = "trailer section"
 
 
-_SIZE = _Phase.SIZE
-_DATA = _Phase.DATA
-_DATA_END = _Phase.DATA_END
-_TRAILERS = _Phase.TRAILERS
+_SIZE: Final = _Phase.SIZE
+_DATA: Final = _Phase.DATA
+_DATA_END: Final = _Phase.DATA_END
+_TRAILERS: Final = _Phase.TRAILERS
 
 # The phases as the compiled decoder numbers them.
-_PHASES = (_SIZE, _DATA, _DATA_END, _TRAILERS)
-_CODES = {phase: code for code, phase in enumerate(_PHASES)}
+_PHASES: Final = (_SIZE, _DATA, _DATA_END, _TRAILERS)
+_CODES: Final = {phase: code for code, phase in enumerate(_PHASES)}
 
 # The compiled decoder, when built and allowed: it takes the chunks of the
 # common case (see csrc/chunked.c) and stops, saying so, before any other

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from multidict import CIMultiDict
 
 from transom.protocol._errors import LocalProtocolError, RemoteProtocolError
@@ -52,18 +54,18 @@ from transom.protocol.http1._state import ConnectionState, Role, State, Switch
 
 __all__ = ["Connection"]
 
-_IDLE = State.IDLE
-_SEND_BODY = State.SEND_BODY
-_DONE = State.DONE
-_MUST_CLOSE = State.MUST_CLOSE
-_CLOSED = State.CLOSED
-_MIGHT_SWITCH = State.MIGHT_SWITCH_PROTOCOL
-_NONE = Body.NONE
-_LENGTH = Body.LENGTH
-_CHUNKED = Body.CHUNKED
-_UNTIL_CLOSE = Body.UNTIL_CLOSE
+_IDLE: Final = State.IDLE
+_SEND_BODY: Final = State.SEND_BODY
+_DONE: Final = State.DONE
+_MUST_CLOSE: Final = State.MUST_CLOSE
+_CLOSED: Final = State.CLOSED
+_MIGHT_SWITCH: Final = State.MIGHT_SWITCH_PROTOCOL
+_NONE: Final = Body.NONE
+_LENGTH: Final = Body.LENGTH
+_CHUNKED: Final = Body.CHUNKED
+_UNTIL_CLOSE: Final = Body.UNTIL_CLOSE
 # A request with either field has a body to frame (RFC 9112 §6.3).
-_FRAMED = FIELD_CONTENT_LENGTH | FIELD_TRANSFER_ENCODING
+_FRAMED: Final = FIELD_CONTENT_LENGTH | FIELD_TRANSFER_ENCODING
 
 
 class Connection:

@@ -9,6 +9,7 @@ refused rather than resolved by a guess.
 from __future__ import annotations
 
 import enum
+from typing import Final
 
 from multidict import CIMultiDict, istr
 
@@ -34,12 +35,12 @@ __all__ = [
     "switch_proposal",
 ]
 
-CONNECTION = istr("Connection")
-CONTENT_LENGTH = istr("Content-Length")
-EXPECT = istr("Expect")
-HOST = istr("Host")
-TRANSFER_ENCODING = istr("Transfer-Encoding")
-UPGRADE = istr("Upgrade")
+CONNECTION: Final = istr("Connection")
+CONTENT_LENGTH: Final = istr("Content-Length")
+EXPECT: Final = istr("Expect")
+HOST: Final = istr("Host")
+TRANSFER_ENCODING: Final = istr("Transfer-Encoding")
+UPGRADE: Final = istr("Upgrade")
 
 
 class Body(enum.Enum):
@@ -51,7 +52,7 @@ class Body(enum.Enum):
     UNTIL_CLOSE = "until-close"
 
 
-_NO_BODY = (Body.NONE, 0)
+_NO_BODY: Final = (Body.NONE, 0)
 
 
 def parse_content_length(values: list[str], error: type[ProtocolError]) -> int:

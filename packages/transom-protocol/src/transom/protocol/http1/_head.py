@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Final
 
 from multidict import CIMultiDict, istr
 
@@ -53,32 +54,32 @@ __all__ = [
     "read_request",
 ]
 
-_VERSIONS = {"1.1": (1, 1), "1.0": (1, 0)}
+_VERSIONS: Final = {"1.1": (1, 1), "1.0": (1, 0)}
 # Host values already found valid: a server sees the same few over and over.
 # Capped, so a client sending random names cannot grow it without bound.
 _VALID_HOSTS: set[str] = set()
-_MAX_VALID_HOSTS = 256
+_MAX_VALID_HOSTS: Final = 256
 # Which framing fields a request head holds, as bits (the values of csrc/speedups.h).
-FIELD_HOST = 1
-FIELD_HOST_REPEATED = 2
-FIELD_CONTENT_LENGTH = 4
-FIELD_TRANSFER_ENCODING = 8
-FIELD_CONNECTION = 16
-FIELD_EXPECT = 32
+FIELD_HOST: Final = 1
+FIELD_HOST_REPEATED: Final = 2
+FIELD_CONTENT_LENGTH: Final = 4
+FIELD_TRANSFER_ENCODING: Final = 8
+FIELD_CONNECTION: Final = 16
+FIELD_EXPECT: Final = 32
 
 # What a head splits into: (method, target, version, pairs, flags, host) for
 # a request, (version, status, reason, pairs) for a response. The pure-Python
 # path leaves flags at _UNFLAGGED (and host None): they come from the headers.
 _RequestParts = tuple[str, str, tuple[int, int], list[tuple[str, str]], int, str | None]
 _ResponseParts = tuple[tuple[int, int], int, str, list[tuple[str, str]]]
-_UNFLAGGED = -1
+_UNFLAGGED: Final = -1
 _ScanRequest = Callable[[bytes | bytearray, int, int, int, int], _RequestParts | None]
 _ScanResponse = Callable[[bytes | bytearray, int, int, int, int], _ResponseParts | None]
 _scan_request: _ScanRequest | None = None if speedups is None else speedups.scan_request
 _scan_response: _ScanResponse | None = None if speedups is None else speedups.scan_response
 # Field names the compiled scanner hands out as shared istr objects rather
 # than new strings; CIMultiDict reuses an istr's cached case-folded form.
-_KNOWN_FIELD_NAMES = (
+_KNOWN_FIELD_NAMES: Final = (
     "Accept",
     "Accept-Charset",
     "Accept-Encoding",
@@ -142,14 +143,14 @@ if speedups is not None:
         [istr(name) for name in _KNOWN_FIELD_NAMES]
         + [istr(name.lower()) for name in _KNOWN_FIELD_NAMES]
     )
-_FIELD_LINES_findall = _abnf.FIELD_LINES.findall
-_REQUEST_LINE_match = _abnf.REQUEST_LINE.match
-_STATUS_LINE_match = _abnf.STATUS_LINE.match
-_VERSION_AT_END = re.compile(r" HTTP/([0-9]\.[0-9])\r?")
-_VCHARS = re.compile(r"[\x21-\x7e]+")
+_FIELD_LINES_findall: Final = _abnf.FIELD_LINES.findall
+_REQUEST_LINE_match: Final = _abnf.REQUEST_LINE.match
+_STATUS_LINE_match: Final = _abnf.STATUS_LINE.match
+_VERSION_AT_END: Final = re.compile(r" HTTP/([0-9]\.[0-9])\r?")
+_VCHARS: Final = re.compile(r"[\x21-\x7e]+")
 # An unfinished line such as "Host " is wrong, but whether as whitespace before
 # the colon or inside the name only shows once the line is complete.
-_NAME_THEN_WHITESPACE = re.compile(
+_NAME_THEN_WHITESPACE: Final = re.compile(
     r"[-!#$%&'*+.^_`|~0-9A-Za-z]+[ \t][-!#$%&'*+.^_`|~0-9A-Za-z \t]*"
 )
 

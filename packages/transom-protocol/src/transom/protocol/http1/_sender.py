@@ -6,6 +6,8 @@ event leaves the connection as it was and a different one can be sent.
 
 from __future__ import annotations
 
+from typing import Final
+
 from multidict import CIMultiDict
 
 from transom.protocol._errors import LocalProtocolError
@@ -24,13 +26,13 @@ from transom.protocol.http1._writers import (
 
 __all__ = ["Sender"]
 
-_IDLE = State.IDLE
-_SEND_BODY = State.SEND_BODY
-_NONE = Body.NONE
-_LENGTH = Body.LENGTH
-_CHUNKED = Body.CHUNKED
-_UNTIL_CLOSE = Body.UNTIL_CLOSE
-_CONNECTION = "Connection"
+_IDLE: Final = State.IDLE
+_SEND_BODY: Final = State.SEND_BODY
+_NONE: Final = Body.NONE
+_LENGTH: Final = Body.LENGTH
+_CHUNKED: Final = Body.CHUNKED
+_UNTIL_CLOSE: Final = Body.UNTIL_CLOSE
+_CONNECTION: Final = "Connection"
 
 
 class Sender:

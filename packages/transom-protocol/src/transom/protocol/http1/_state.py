@@ -35,6 +35,7 @@ get here, so a raise always means this side's caller misbehaved.
 from __future__ import annotations
 
 import enum
+from typing import Final
 
 from transom.protocol._errors import LocalProtocolError
 
@@ -75,15 +76,15 @@ class Switch(enum.Enum):
     CONNECT = "CONNECT"
 
 
-_IDLE = State.IDLE
-_SEND_BODY = State.SEND_BODY
-_DONE = State.DONE
-_MUST_CLOSE = State.MUST_CLOSE
-_CLOSED = State.CLOSED
-_ERROR = State.ERROR
-_MIGHT_SWITCH = State.MIGHT_SWITCH_PROTOCOL
-_SWITCHED = State.SWITCHED_PROTOCOL
-_CAN_CLOSE = frozenset({_IDLE, _DONE, _MUST_CLOSE, _CLOSED})
+_IDLE: Final = State.IDLE
+_SEND_BODY: Final = State.SEND_BODY
+_DONE: Final = State.DONE
+_MUST_CLOSE: Final = State.MUST_CLOSE
+_CLOSED: Final = State.CLOSED
+_ERROR: Final = State.ERROR
+_MIGHT_SWITCH: Final = State.MIGHT_SWITCH_PROTOCOL
+_SWITCHED: Final = State.SWITCHED_PROTOCOL
+_CAN_CLOSE: Final = frozenset({_IDLE, _DONE, _MUST_CLOSE, _CLOSED})
 
 
 class ConnectionState:

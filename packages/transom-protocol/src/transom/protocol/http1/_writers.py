@@ -42,16 +42,16 @@ __all__ = [
     "status_line",
 ]
 
-_PHRASES = {status.value: status.phrase for status in HTTPStatus}
-_STATUS_LINES = {
+_PHRASES: Final = {status.value: status.phrase for status in HTTPStatus}
+_STATUS_LINES: Final = {
     code: f"HTTP/1.1 {code} {phrase}\r\n".encode("ascii") for code, phrase in _PHRASES.items()
 }
 # reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )            (RFC 9112 §4)
-_REASON = re.compile(r"[\t \x21-\x7e\x80-\xff]*")
+_REASON: Final = re.compile(r"[\t \x21-\x7e\x80-\xff]*")
 # What a serialized field block may hold besides field-vchar, SP, HTAB and the
 # CRLFs that end its lines (RFC 9110 §5.5); CR and LF are counted separately.
-_FORBIDDEN_IN_BLOCK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TARGET = re.compile(r"[\x21-\x7e]+")
+_FORBIDDEN_IN_BLOCK: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TARGET: Final = re.compile(r"[\x21-\x7e]+")
 
 # Field names already checked to be tokens; most programs send a few dozen
 # distinct names, so the set stays small, and it is capped to stay that way.
@@ -71,7 +71,7 @@ _GOOD_NAMES: set[str] = {
     "Transfer-Encoding",
     "Vary",
 }
-_MAX_GOOD_NAMES = 1024
+_MAX_GOOD_NAMES: Final = 1024
 
 
 def status_line(status_code: int, reason: str) -> bytes:

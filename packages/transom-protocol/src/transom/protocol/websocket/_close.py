@@ -8,6 +8,7 @@ here, once, for both directions.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Final
 
 from transom.protocol._errors import LocalProtocolError
 from transom.protocol.websocket._errors import WebSocketProtocolError
@@ -51,11 +52,11 @@ class CloseCode(IntEnum):
 
 #: A control frame's payload is at most 125 bytes (RFC 6455 §5.5) and the
 #: code takes 2 of them.
-MAX_CLOSE_REASON_SIZE = 123
+MAX_CLOSE_REASON_SIZE: Final = 123
 
 # RFC 6455 §7.4.1 defines 1000-1003 and 1007-1011; IANA registered 1012-1014
 # since. 1004 is reserved, 1005/1006/1015 must not be sent.
-_REGISTERED_WIRE_CODES = frozenset(
+_REGISTERED_WIRE_CODES: Final = frozenset(
     {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}
 )
 

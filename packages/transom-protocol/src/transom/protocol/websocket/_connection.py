@@ -67,15 +67,15 @@ __all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "ConnectionState", "WebSocketConnection"]
 #: bounds the memory one peer can make a connection hold. 4 MiB carries any
 #: chat, JSON or RPC payload and matches aiohttp's default; pass a larger
 #: value (or None for no limit) for bulk transfers, or stream fragments.
-DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
+DEFAULT_MAX_MESSAGE_SIZE: Final = 4 * 1024 * 1024
 
 # Plain ints for the hot path: comparing to an enum member costs an
 # attribute lookup each time.
-_CONTINUATION = Opcode.CONTINUATION.value
-_TEXT = Opcode.TEXT.value
-_BINARY = Opcode.BINARY.value
-_CLOSE = Opcode.CLOSE.value
-_PING = Opcode.PING.value
+_CONTINUATION: Final = Opcode.CONTINUATION.value
+_TEXT: Final = Opcode.TEXT.value
+_BINARY: Final = Opcode.BINARY.value
+_CLOSE: Final = Opcode.CLOSE.value
+_PING: Final = Opcode.PING.value
 
 # The header of an unmasked, unfragmented TEXT frame of 0 to 125 bytes, by length.
 _SHORT_TEXT_HEADS: Final = tuple(bytes((0x80 | _TEXT, n)) for n in range(126))

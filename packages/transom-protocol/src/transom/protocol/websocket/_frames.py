@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import struct
 from enum import IntEnum
+from typing import Final
 
 from transom.protocol.websocket._close import CloseCode
 from transom.protocol.websocket._errors import WebSocketProtocolError
@@ -36,18 +37,18 @@ class Opcode(IntEnum):
 
 
 #: Control frames carry at most 125 bytes (RFC 6455 §5.5).
-MAX_CONTROL_PAYLOAD_SIZE = 125
+MAX_CONTROL_PAYLOAD_SIZE: Final = 125
 
-_FIN = 0x80
-_RSV = 0x70
-_RSV1 = 0x40
-_RSV2_RSV3 = 0x30
-_MASK = 0x80
-_CLOSE = Opcode.CLOSE.value
-_DATA_OPCODES = (Opcode.TEXT.value, Opcode.BINARY.value)
+_FIN: Final = 0x80
+_RSV: Final = 0x70
+_RSV1: Final = 0x40
+_RSV2_RSV3: Final = 0x30
+_MASK: Final = 0x80
+_CLOSE: Final = Opcode.CLOSE.value
+_DATA_OPCODES: Final = (Opcode.TEXT.value, Opcode.BINARY.value)
 
-_pack_16 = struct.Struct("!BBH").pack
-_pack_64 = struct.Struct("!BBQ").pack
+_pack_16: Final = struct.Struct("!BBH").pack
+_pack_64: Final = struct.Struct("!BBQ").pack
 
 
 def _fail(reason: str) -> WebSocketProtocolError:

@@ -9,13 +9,14 @@ so that garbage is caught as soon as it arrives, not after the peer has sent
 from __future__ import annotations
 
 import codecs
+from typing import Final
 
 from transom.protocol.websocket._close import CloseCode
 from transom.protocol.websocket._errors import WebSocketProtocolError
 
 __all__ = ["Utf8Decoder"]
 
-_new_decoder = codecs.getincrementaldecoder("utf-8")
+_new_decoder: Final = codecs.getincrementaldecoder("utf-8")
 
 
 def _invalid() -> WebSocketProtocolError:
