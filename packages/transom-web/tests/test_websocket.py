@@ -981,3 +981,19 @@ def test_a_message_before_a_protocol_error_is_still_answered(
     assert events[0].data == "before the error"  # type: ignore[union-attr]
     assert isinstance(events[1], CloseReceived)
     assert events[1].code == 1002
+
+
+def test_an_unprepared_websocket_refuses_to_receive_iterate_or_send() -> None:
+    async def main() -> None:
+        ws = WebSocketResponse()
+        with pytest.raises(RuntimeError, match=r"prepare\(\)"):
+            await ws.receive()
+        with pytest.raises(RuntimeError, match=r"prepare\(\)"):
+            async for _ in ws:
+                pass
+        with pytest.raises(RuntimeError, match=r"prepare\(\)"):
+            await ws.send_str("x")
+        with pytest.raises(RuntimeError, match=r"prepare\(\)"):
+            await ws.send_bytes(b"x")
+
+    asyncio.run(main())

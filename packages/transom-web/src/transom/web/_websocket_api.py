@@ -127,8 +127,10 @@ class WebSocketAPI:
     def __anext__(self) -> Awaitable[WSMessage]:
         # A plain function: with no receive timeout, the channel's future is
         # what ``async for`` awaits, and a message wakes the iterating task
-        # with no coroutine frame in between.
-        channel = self._live()
+        # with no coroutine frame in between. _live() inlined: once a message.
+        channel = self._channel
+        if channel is None:
+            raise RuntimeError(_NOT_PREPARED)
         timeout = self._receive_timeout
         if timeout is None:
             return channel.next_message()
