@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Final
 from transom.protocol.compression import make_encoder
 from transom.web._response_fields import UTF8_CONTENT_TYPES
 from transom.web._stream_response import (
+    CONTENT_LENGTH,
+    CONTENT_TYPE,
     NO_BODY_STATUSES,
     REUSED_RESPONSE_MESSAGE,
     StreamResponse,
@@ -95,7 +97,7 @@ class Response(StreamResponse):
             # The usual text response: UTF-8, one of the ready-made fields.
             field = UTF8_CONTENT_TYPES.get(content_type or "text/plain")
             if field is not None and type(text) is str:
-                self._headers["Content-Type"] = field
+                self._headers[CONTENT_TYPE] = field
                 self._body = text.encode()
                 return
         self._body = b""
@@ -196,7 +198,7 @@ class Response(StreamResponse):
             headers.popall("Content-Length", None)
             headers.popall("Transfer-Encoding", None)
         elif not self._chunked:
-            headers["Content-Length"] = str(len(self._body))
+            headers[CONTENT_LENGTH] = str(len(self._body))
 
     async def write_eof(self, data: bytes = b"") -> None:
         """Send the body (head and body leave in one write) and finish."""

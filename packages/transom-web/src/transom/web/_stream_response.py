@@ -12,7 +12,7 @@ from collections.abc import Iterator, MutableMapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
-from multidict import CIMultiDict
+from multidict import CIMultiDict, istr
 
 from transom.protocol.compression import make_encoder, negotiate_encoding
 from transom.web._date_cache import http_date_now
@@ -35,6 +35,12 @@ REUSED_RESPONSE_MESSAGE: Final = (
 _REASONS: Final = {status.value: status.phrase for status in HTTPStatus}
 # RFC 9110 §15.3.5, §15.4.5: these statuses never carry content.
 NO_BODY_STATUSES: Final = frozenset({204, 304})
+
+# Field names of every response, as istr: multidict looks them up without
+# folding their case first.
+DATE: Final = istr("Date")
+CONTENT_TYPE: Final = istr("Content-Type")
+CONTENT_LENGTH: Final = istr("Content-Length")
 
 
 class StreamResponse(ResponseFields, MutableMapping[str, Any]):
@@ -282,8 +288,8 @@ class StreamResponse(ResponseFields, MutableMapping[str, Any]):
         headers = self._headers
         status = self._status
         self._must_be_empty = request.method == "HEAD" or status in NO_BODY_STATUSES or status < 200
-        if "Date" not in headers:
-            headers["Date"] = http_date_now()
+        if DATE not in headers:
+            headers[DATE] = http_date_now()
         for cookie in self._cookies.values():
             headers.add("Set-Cookie", cookie)
         if self._keep_alive is False and "Connection" not in headers:
@@ -291,8 +297,8 @@ class StreamResponse(ResponseFields, MutableMapping[str, Any]):
             # itself asked to close.
             headers["Connection"] = "close"
         if status >= 200 and status not in NO_BODY_STATUSES:
-            if "Content-Type" not in headers:
-                headers["Content-Type"] = DEFAULT_CONTENT_TYPE
+            if CONTENT_TYPE not in headers:
+                headers[CONTENT_TYPE] = DEFAULT_CONTENT_TYPE
             if self._chunked:
                 if request.version < (1, 1):
                     raise RuntimeError("chunked encoding needs an HTTP/1.1 request")
