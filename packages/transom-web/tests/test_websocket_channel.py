@@ -179,25 +179,21 @@ def test_receive_also_gets_its_message_inside_data_received() -> None:
     assert log[1:3] == ["handled a", "arrived"]
 
 
-def test_frames_sent_in_one_pass_leave_in_one_write_after_it() -> None:
-    async def handler(ws: WebSocketResponse, log: list[str]) -> None:
-        async for msg in ws:
-            await ws.send_str(f"{msg.data}1")
-            await ws.send_str(f"{msg.data}2")
-            log.append("sent")
+async def _echo_twice(ws: WebSocketResponse, log: list[str]) -> None:
+    """Answer each message with two frames, then log that they were sent."""
+    async for msg in ws:
+        await ws.send_str(f"{msg.data}1")
+        await ws.send_str(f"{msg.data}2")
+        log.append("sent")
 
-    log = asyncio.run(_serve_websocket(handler, [_text_frame("a"), _text_frame("b")]))
+
+def test_frames_sent_in_one_pass_leave_in_one_write_after_it() -> None:
+    log = asyncio.run(_serve_websocket(_echo_twice, [_text_frame("a"), _text_frame("b")]))
     assert log[1:7] == ["sent", "arrived", "write a1 a2", "sent", "arrived", "write b1 b2"]
 
 
 def test_frames_of_the_only_connection_are_written_at_once() -> None:
-    async def handler(ws: WebSocketResponse, log: list[str]) -> None:
-        async for msg in ws:
-            await ws.send_str(f"{msg.data}1")
-            await ws.send_str(f"{msg.data}2")
-            log.append("sent")
-
-    log = asyncio.run(_serve_websocket(handler, [_text_frame("a")], alone=True))
+    log = asyncio.run(_serve_websocket(_echo_twice, [_text_frame("a")], alone=True))
     assert log[1:5] == ["write a1", "write a2", "sent", "arrived"]
 
 
