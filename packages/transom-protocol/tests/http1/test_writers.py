@@ -391,7 +391,9 @@ def test_a_request_without_framing_has_no_body() -> None:
         conn.send(Data(data=b"x"))
 
 
-@pytest.mark.parametrize("target", ["/a b", "/a\r\nX: y", "/\x00", "/caf\u00e9", ""])
+@pytest.mark.parametrize(
+    "target", ["/a b", "/a\r\nX: y", "/\x00", "/caf\u00e9", "", "/a\tb", "/\x7f", "/\x1b"]
+)
 def test_an_unsafe_request_target_is_refused(target: str) -> None:
     conn = Connection(Role.CLIENT)
 
