@@ -51,19 +51,11 @@ async def exchange(
     headers: CIMultiDict[str],
     payload: Payload | None,
     *,
-    ssl: SSLSetting,
-    timeouts: ClientTimeout,
-    deadline: float | None,
     expect100: bool,
     traces: list[Trace],
-    server_hostname: str | None,
     proxy: ProxySettings | None,
     history: tuple[ClientResponse, ...],
-    decompress: bool,
-    max_decompressed_size: int | None,
-    read_bufsize: int,
-    keys: dict[tuple[Any, ...], ConnectionKey],
-    charset_resolver: Callable[[ClientResponse, bytes], str] | None,
+    options: ExchangeOptions,
 ) -> ClientResponse:
     """Send one request on a pooled connection and return its response head.
 
@@ -77,25 +69,23 @@ async def exchange(
         url: The request URL (no credentials).
         headers: Every header to send.
         payload: The body, or ``None``.
-        ssl: The request's TLS setting.
-        timeouts: ``sock_read`` applies to the response head.
-        deadline: The request's total deadline (loop time).
         expect100: Wait for ``100 Continue`` before sending the body.
         traces: Tracing hooks.
-        server_hostname: Overrides the TLS server name.
         proxy: The proxy, if any.
         history: Redirect responses so far.
-        decompress: Decode the body's content-coding.
-        max_decompressed_size: Cap on the decoded body.
-        read_bufsize: High-water mark of the body stream.
-        keys: The session's cache of pool keys.
-        charset_resolver: Given to the response.
+        options: The settings shared by every hop (see :class:`ExchangeOptions`),
+            one dict rather than keyword arguments: no dict is unpacked and
+            rebuilt per request.
     """
+    ssl = options["ssl"]
+    timeouts = options["timeouts"]
+    deadline = options["deadline"]
     is_ssl = url.scheme == "https"
     tunnel_headers: CIMultiDict[str] | None = None
     target = url.raw_path_qs
     if proxy is None:
         cache_key = (url.raw_host, url.port, is_ssl, ssl)
+        keys = options["keys"]
         cached = keys.get(cache_key)
         if cached is None:
             cached = ConnectionKey(
@@ -135,7 +125,7 @@ async def exchange(
                 traces,
                 timeouts,
                 deadline=deadline,
-                server_hostname=server_hostname,
+                server_hostname=options["server_hostname"],
                 proxy_headers=tunnel_headers,
                 fresh=retried,
             )
@@ -146,9 +136,9 @@ async def exchange(
                 expect_continue=expect100,
                 read_timeout=timeouts.sock_read,
                 deadline=deadline,
-                decompress=decompress,
-                max_decompressed_size=max_decompressed_size,
-                high_water=read_bufsize,
+                decompress=options["decompress"],
+                max_decompressed_size=options["max_decompressed_size"],
+                high_water=options["read_bufsize"],
             )
         except (ServerDisconnectedError, ClientOSError):
             connection.fail_request()
@@ -176,5 +166,5 @@ async def exchange(
         connection=connection,
         request_headers=headers,
         history=history,
-        charset_resolver=charset_resolver,
+        charset_resolver=options["charset_resolver"],
     )

@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 __all__ = ["PooledConnection"]
 
 _IDLE: Final = State.IDLE
+# An end of message without trailers: the sender only reads it, so one serves
+# every request.
+_END_OF_MESSAGE: Final = EndOfMessage()
 
 
 class PooledConnection(asyncio.Protocol, ConnectionHandle):
@@ -512,12 +515,12 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         waiter = self._head_waiter = self._loop.create_future()
         body = payload.in_memory() if payload is not None else None
         if payload is None:
-            self._send_whole(data + h1.send(EndOfMessage()))
+            self._send_whole(data + h1.send(_END_OF_MESSAGE))
         elif body is not None and not expect_continue:
             parts = [data]
             if body:
                 parts.append(h1.send(Data(data=body)))
-            parts.append(h1.send(EndOfMessage()))
+            parts.append(h1.send(_END_OF_MESSAGE))
             self._send_whole(b"".join(parts))
         else:
             self._write(data)
@@ -545,7 +548,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
                 self._write(h1.send(Data(data=chunk)))
                 await self._drain()
             else:
-                self._write(h1.send(EndOfMessage()))
+                self._write(h1.send(_END_OF_MESSAGE))
                 completed = True
         finally:
             self._sending_body = False

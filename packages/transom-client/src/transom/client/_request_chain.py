@@ -132,7 +132,7 @@ async def send_chain(
                 traces=traces,
                 proxy=proxy,
                 history=tuple(history),
-                **options,
+                options=options,
             )
         except BaseException as exc:
             for trace in traces:
