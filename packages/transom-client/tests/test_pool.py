@@ -46,6 +46,41 @@ def test_released_connection_is_reused_for_the_same_key_only() -> None:
     assert same.connection is conn
 
 
+def test_keep_pools_a_connection_when_nobody_waits() -> None:
+    pool = make_pool(limit=0)
+    pool.acquire("a", 0.0)
+    conn = Conn("a1")
+
+    assert pool.keep("a", conn, 1.0) is True
+
+    assert pool.idle_count() == 1
+    assert pool.take_idle("a", 2.0) == (conn, [])
+
+
+def test_keep_leaves_a_waiter_to_release() -> None:
+    pool = make_pool(limit=1)
+    pool.acquire("a", 0.0)
+    assert pool.acquire("a", 0.0)[0] is None
+    pool.add_waiter("a", "w1")
+    conn = Conn("a1")
+
+    assert pool.keep("a", conn, 1.0) is False
+    assert pool.idle_count() == 0
+
+    outcome = pool.release("a", conn, reusable=True, now=1.0)
+    assert [(handoff.waiter, handoff.connection) for handoff in outcome.handoffs] == [("w1", conn)]
+
+
+def test_keep_refuses_when_keep_alive_is_off() -> None:
+    pool = make_pool(keepalive=0)
+    pool.acquire("a", 0.0)
+    conn = Conn("a1")
+
+    assert pool.keep("a", conn, 1.0) is False
+    assert pool.idle_count() == 0
+    assert pool.release("a", conn, reusable=True, now=1.0).to_close == [conn]
+
+
 def test_newest_idle_connection_is_reused_first() -> None:
     pool = make_pool(limit=0)
     pool.acquire("a", 0.0)

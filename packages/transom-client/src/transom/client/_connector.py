@@ -317,10 +317,9 @@ class BaseConnector:
         if self._closed:
             connection.close()
             return
-        outcome = self._pool.release(
-            connection.key, connection, reusable=reusable, now=self._loop.time()
-        )
-        self._apply(outcome)
+        now = self._loop.time()
+        if not (reusable and self._pool.keep(connection.key, connection, now)):
+            self._apply(self._pool.release(connection.key, connection, reusable=reusable, now=now))
         if reusable and self._cleanup_handle is None:
             self._schedule_cleanup()
 

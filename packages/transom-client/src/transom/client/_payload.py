@@ -14,6 +14,8 @@ import os
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import IO, Any
 
+from transom.protocol.compression import make_encoder
+
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "AsyncIterablePayload",
@@ -21,6 +23,7 @@ __all__ = [
     "FilePayload",
     "Payload",
     "StringPayload",
+    "compress_payload",
 ]
 
 # Files are read in pieces of this size: large enough that the per-read
@@ -172,3 +175,39 @@ class AsyncIterablePayload(Payload):
                 raise TypeError(f"An async iterable body must yield bytes, not {type(chunk)}")
             if chunk:
                 yield bytes(chunk)
+
+
+class _CompressedPayload(Payload):
+    def __init__(self, inner: Payload, coding: str) -> None:
+        self._inner = inner
+        self._coding = coding
+        self.content_type = inner.content_type
+
+    @property
+    def replayable(self) -> bool:
+        return self._inner.replayable
+
+    async def chunks(self) -> Any:
+        encoder = make_encoder(self._coding)
+        async for chunk in self._inner.chunks():
+            out = encoder.compress(chunk)
+            if out:
+                yield out
+        tail = encoder.finish()
+        if tail:
+            yield tail
+
+
+def compress_payload(payload: Payload, compress: bool | str) -> tuple[Payload, str]:
+    """Encode ``payload`` with a content-coding (``True`` means deflate).
+
+    Returns:
+        The encoded payload and the Content-Encoding to send.
+    """
+    coding = "deflate" if compress is True else str(compress).lower()
+    body = payload.in_memory()
+    if body is not None:
+        encoder = make_encoder(coding)
+        encoded = encoder.compress(body) + encoder.finish()
+        return BytesPayload(encoded, payload.content_type), coding
+    return _CompressedPayload(payload, coding), coding

@@ -242,6 +242,23 @@ class Pool(Generic[K, C, W]):
         # connection (perhaps this one) is evicted to make room for them.
         return Outcome(*self._wake())
 
+    def keep(self, key: K, connection: C, now: float) -> bool:
+        """Pool a reusable connection when nobody waits: :meth:`release`'s usual case.
+
+        Returns:
+            True when ``connection`` is now idle and nothing else is to be
+            done; False, having changed nothing, when :meth:`release` must
+            decide (a waiter to serve, or keep-alive turned off).
+        """
+        if self._waiters or self.keepalive_timeout == 0:
+            return False
+        idle = self._idle.get(key)
+        if idle is None:
+            self._idle[key] = [(connection, now)]
+        else:
+            idle.append((connection, now))
+        return True
+
     def discard(self, key: K) -> Outcome[W, C]:
         """Give back a slot whose connection failed to open or broke while in use."""
         self._forget(key)

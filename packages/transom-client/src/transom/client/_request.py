@@ -6,7 +6,7 @@ import json as jsonlib
 import re
 import sys
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from multidict import CIMultiDict, istr
 from yarl import URL
@@ -23,7 +23,7 @@ from transom.client._payload import (
     Payload,
     StringPayload,
 )
-from transom.protocol.compression import available_encodings, make_encoder
+from transom.protocol.compression import available_encodings
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -35,23 +35,24 @@ __all__ = [
     "check_headers",
     "checked_headers",
     "choose_credentials",
-    "compress_payload",
     "make_payload",
     "make_url",
 ]
 
-_VERSION = "0.1.0"
-DEFAULT_USER_AGENT = f"Python/{sys.version_info[0]}.{sys.version_info[1]} transom-client/{_VERSION}"
-DEFAULT_ACCEPT_ENCODING = ", ".join(available_encodings())
+_VERSION: Final = "0.1.0"
+DEFAULT_USER_AGENT: Final = (
+    f"Python/{sys.version_info[0]}.{sys.version_info[1]} transom-client/{_VERSION}"
+)
+DEFAULT_ACCEPT_ENCODING: Final = ", ".join(available_encodings())
 
-HTTP_SCHEMES = frozenset({"http", "https"})
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+HTTP_SCHEMES: Final = frozenset({"http", "https"})
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 # RFC 9110 §9.2.2: a request with one of these methods may be repeated with
 # the same effect, so a request lost on a stale connection can be retried.
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 # RFC 9110 §5.5: CR, LF and NUL never appear in a field value; one in a
 # header or URL would split the request and inject another (CWE-113).
-_FORBIDDEN = re.compile(r"[\r\n\x00]")
+_FORBIDDEN: Final = re.compile(r"[\r\n\x00]")
 
 JSONEncoder = Callable[[Any], str]
 Params = (
@@ -61,15 +62,15 @@ Params = (
     | None
 )
 
-HOST = istr("Host")
-CONTENT_TYPE = istr("Content-Type")
-CONTENT_LENGTH = istr("Content-Length")
-CONTENT_ENCODING = istr("Content-Encoding")
-TRANSFER_ENCODING = istr("Transfer-Encoding")
-AUTHORIZATION = istr("Authorization")
-COOKIE = istr("Cookie")
-EXPECT = istr("Expect")
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+HOST: Final = istr("Host")
+CONTENT_TYPE: Final = istr("Content-Type")
+CONTENT_LENGTH: Final = istr("Content-Length")
+CONTENT_ENCODING: Final = istr("Content-Encoding")
+TRANSFER_ENCODING: Final = istr("Transfer-Encoding")
+AUTHORIZATION: Final = istr("Authorization")
+COOKIE: Final = istr("Cookie")
+EXPECT: Final = istr("Expect")
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
 
 def make_url(str_or_url: str | URL, base_url: URL | None = None, params: Params = None) -> URL:
@@ -239,42 +240,6 @@ def make_payload(
 
 def _pairs(data: list[Any] | tuple[Any, ...]) -> bool:
     return all(isinstance(item, tuple | list) and len(item) == 2 for item in data)
-
-
-class _CompressedPayload(Payload):
-    def __init__(self, inner: Payload, coding: str) -> None:
-        self._inner = inner
-        self._coding = coding
-        self.content_type = inner.content_type
-
-    @property
-    def replayable(self) -> bool:
-        return self._inner.replayable
-
-    async def chunks(self) -> Any:
-        encoder = make_encoder(self._coding)
-        async for chunk in self._inner.chunks():
-            out = encoder.compress(chunk)
-            if out:
-                yield out
-        tail = encoder.finish()
-        if tail:
-            yield tail
-
-
-def compress_payload(payload: Payload, compress: bool | str) -> tuple[Payload, str]:
-    """Encode ``payload`` with a content-coding (``True`` means deflate).
-
-    Returns:
-        The encoded payload and the Content-Encoding to send.
-    """
-    coding = "deflate" if compress is True else str(compress).lower()
-    body = payload.in_memory()
-    if body is not None:
-        encoder = make_encoder(coding)
-        encoded = encoder.compress(body) + encoder.finish()
-        return BytesPayload(encoded, payload.content_type), coding
-    return _CompressedPayload(payload, coding), coding
 
 
 def default_json_serialize(value: Any) -> str:

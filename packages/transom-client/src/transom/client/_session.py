@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import traceback
 import warnings
@@ -19,27 +20,22 @@ from transom.client._connector import BaseConnector
 from transom.client._cookie_jar import CookieJar
 from transom.client._errors import InvalidUrlClientError
 from transom.client._loop import running_loop
-from transom.client._proxy import choose_proxies
-from transom.client._redirects import DEFAULT_MAX_REDIRECTS
 from transom.client._request import (
     DEFAULT_ACCEPT_ENCODING,
     DEFAULT_USER_AGENT,
     JSONEncoder,
     Params,
     checked_headers,
-    choose_credentials,
-    compress_payload,
     default_json_serialize,
-    make_payload,
-    make_url,
 )
-from transom.client._request_chain import RaiseForStatus, send_chain
+from transom.client._request_chain import RaiseForStatus
 from transom.client._request_context import RequestContextManager
 from transom.client._response import ClientResponse
+from transom.client._session_request import send_request
 from transom.client._stream import DEFAULT_HIGH_WATER
 from transom.client._tcp_connector import TCPConnector
 from transom.client._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
-from transom.client._tracing import TraceConfig, start_traces
+from transom.client._tracing import TraceConfig
 from transom.client._websocket import (
     DEFAULT_WS_CLOSE_TIMEOUT,
     WSContextManager,
@@ -263,7 +259,7 @@ class ClientSession:
         Returns:
             The response once its head arrived.
         """
-        return RequestContextManager(self._request(method, url, **kwargs))
+        return RequestContextManager(send_request(self, method, url, **kwargs))
 
     def ws_connect(
         self,
@@ -320,7 +316,7 @@ class ClientSession:
         """
         return WSContextManager(
             open_websocket(
-                self._request,
+                functools.partial(send_request, self),
                 handshake_url(url),
                 method=method,
                 protocols=protocols,
@@ -347,133 +343,32 @@ class ClientSession:
 
     def get(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
         """A GET request; see :meth:`request`."""
-        return RequestContextManager(self._request("GET", url, **kwargs))
+        return RequestContextManager(send_request(self, "GET", url, **kwargs))
 
     def options(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
         """An OPTIONS request; see :meth:`request`."""
-        return RequestContextManager(self._request("OPTIONS", url, **kwargs))
+        return RequestContextManager(send_request(self, "OPTIONS", url, **kwargs))
 
     def head(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
         """A HEAD request (redirects not followed unless asked); see :meth:`request`."""
         kwargs.setdefault("allow_redirects", False)
-        return RequestContextManager(self._request("HEAD", url, **kwargs))
+        return RequestContextManager(send_request(self, "HEAD", url, **kwargs))
 
     def post(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
         """A POST request; see :meth:`request`."""
-        return RequestContextManager(self._request("POST", url, **kwargs))
+        return RequestContextManager(send_request(self, "POST", url, **kwargs))
 
     def put(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
         """A PUT request; see :meth:`request`."""
-        return RequestContextManager(self._request("PUT", url, **kwargs))
+        return RequestContextManager(send_request(self, "PUT", url, **kwargs))
 
     def patch(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
         """A PATCH request; see :meth:`request`."""
-        return RequestContextManager(self._request("PATCH", url, **kwargs))
+        return RequestContextManager(send_request(self, "PATCH", url, **kwargs))
 
     def delete(self, url: str | URL, **kwargs: Unpack[RequestOptions]) -> RequestContextManager:
         """A DELETE request; see :meth:`request`."""
-        return RequestContextManager(self._request("DELETE", url, **kwargs))
-
-    async def _request(
-        self,
-        method: str,
-        str_or_url: str | URL,
-        *,
-        params: Params = None,
-        data: Any = None,
-        json: Any = None,
-        cookies: LooseCookies | None = None,
-        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
-        skip_auto_headers: Iterable[str] | None = None,
-        auth: BasicAuth | None = None,
-        allow_redirects: bool = True,
-        max_redirects: int = DEFAULT_MAX_REDIRECTS,
-        compress: bool | str | None = None,
-        chunked: bool | None = None,
-        expect100: bool = False,
-        raise_for_status: RaiseForStatus | None = None,
-        read_until_eof: bool = True,
-        proxy: str | URL | None = None,
-        proxy_auth: BasicAuth | None = None,
-        proxy_headers: Mapping[str, str] | None = None,
-        timeout: ClientTimeout | float | None = _SENTINEL,  # noqa: ASYNC109 - the aiohttp name
-        ssl: SSLSetting = True,
-        server_hostname: str | None = None,
-        trace_request_ctx: Any = None,
-        read_bufsize: int | None = None,
-        auto_decompress: bool | None = None,
-        max_decompressed_size: int | None = _SENTINEL,
-    ) -> ClientResponse:
-        if self._closed:
-            raise RuntimeError("Session is closed")
-        connector = self._connector
-        assert connector is not None
-        timeouts = self._timeout if timeout is _SENTINEL else as_timeout(timeout)
-        deadline = None if timeouts.total is None else self._loop.time() + timeouts.total
-        method = method.upper()
-        url = make_url(str_or_url, self._base_url, params)
-        user_headers = checked_headers(headers)
-        payload = make_payload(data, json, self._json_serialize)
-        coding: str | None = None
-        if compress and payload is not None:
-            payload, coding = compress_payload(payload, compress)
-        skip = self._skip_auto_headers
-        if skip_auto_headers:
-            skip = skip | {istr(name) for name in skip_auto_headers}
-        url, auth = choose_credentials(
-            url, auth, user_headers, default=self._auth, base_url=self._base_url
-        )
-        traces = start_traces(self, self._trace_configs, trace_request_ctx)
-        proxy_settings, proxy_for_redirect = choose_proxies(
-            url,
-            proxy,
-            proxy_auth,
-            proxy_headers,
-            default=self._proxy,
-            default_auth=self._proxy_auth,
-            trust_env=self._trust_env,
-        )
-        decompress = self._auto_decompress if auto_decompress is None else auto_decompress
-        check = self._raise_for_status if raise_for_status is None else raise_for_status
-        if max_decompressed_size is _SENTINEL:
-            max_decompressed_size = self._max_decompressed_size
-        if self._headers_version() != self._base_headers_version:
-            # The caller changed session.headers: rebuild the prepared copy once.
-            self._base_headers = self._prepare_base_headers()
-            self._base_headers_version = self._headers_version()
-        return await send_chain(
-            connector,
-            self._cookie_jar,
-            method,
-            url,
-            user_headers,
-            payload,
-            coding=coding,
-            base_headers=self._base_headers,
-            base_skip=self._skip_auto_headers,
-            skip=skip,
-            auth=auth,
-            cookies=cookies,
-            chunked=chunked,
-            expect100=expect100,
-            traces=traces,
-            allow_redirects=allow_redirects,
-            max_redirects=max_redirects,
-            raise_for_status=check,
-            proxy=proxy_settings,
-            proxy_for_redirect=proxy_for_redirect,
-            options={
-                "ssl": ssl,
-                "timeouts": timeouts,
-                "deadline": deadline,
-                "server_hostname": server_hostname,
-                "decompress": decompress,
-                "max_decompressed_size": max_decompressed_size,
-                "read_bufsize": read_bufsize or self._read_bufsize,
-                "keys": self._keys,
-                "charset_resolver": self._charset_resolver,
-            },
-        )
+        return RequestContextManager(send_request(self, "DELETE", url, **kwargs))
 
     # -- lifetime --------------------------------------------------------------
 
