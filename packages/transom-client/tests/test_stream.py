@@ -117,6 +117,35 @@ def test_iter_chunked_and_iter_any() -> None:
     asyncio.run(main())
 
 
+def test_iter_chunks_yields_each_piece_as_it_arrives_then_stops() -> None:
+    async def main() -> None:
+        stream = make_stream()
+        stream.feed_data(b"ab")
+        stream.feed_data(b"cde")
+        pairs = stream.iter_chunks()
+        assert await anext(pairs) == (b"ab", False)
+        assert await anext(pairs) == (b"cde", False)
+        asyncio.get_running_loop().call_soon(stream.feed_data, b"f")
+        assert await anext(pairs) == (b"f", False)
+        stream.feed_eof()
+        assert [pair async for pair in pairs] == []
+
+    asyncio.run(main())
+
+
+def test_iterating_waits_for_data_and_ends_at_eof() -> None:
+    async def main() -> None:
+        stream = make_stream()
+        loop = asyncio.get_running_loop()
+        loop.call_soon(stream.feed_data, b"one\ntw")
+        loop.call_soon(stream.feed_data, b"o\n")
+        loop.call_soon(stream.feed_eof)
+        assert [line async for line in stream] == [b"one\n", b"two\n"]
+        assert await stream.read() == b""
+
+    asyncio.run(main())
+
+
 def test_readexactly_raises_when_the_body_is_short() -> None:
     async def main() -> None:
         stream = make_stream()

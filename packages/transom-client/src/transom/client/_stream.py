@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import AsyncIterator, Callable
-from typing import Protocol
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Final, Protocol
 
 from transom.client._deadlines import arm_read_timer
 
@@ -14,10 +15,10 @@ __all__ = ["DEFAULT_HIGH_WATER", "DEFAULT_LINE_LIMIT", "EofStream", "FlowControl
 # Reading from the socket pauses once this much body is buffered and unread,
 # so a slow consumer cannot make a fast server fill memory. 256 KiB keeps a
 # few TCP windows in flight on fast links.
-DEFAULT_HIGH_WATER = 256 * 1024
+DEFAULT_HIGH_WATER: Final = 256 * 1024
 # One line from readline() or line iteration; longer lines are an error
 # rather than an unbounded buffer.
-DEFAULT_LINE_LIMIT = 64 * 1024
+DEFAULT_LINE_LIMIT: Final = 64 * 1024
 
 
 class EofStream(Exception):
@@ -315,36 +316,56 @@ class StreamReader:
 
     # -- iteration -------------------------------------------------------------
 
-    async def iter_chunked(self, n: int) -> AsyncIterator[bytes]:
+    def iter_chunked(self, n: int) -> AsyncIterator[bytes]:
         """Yield pieces of at most ``n`` bytes until the end."""
-        while True:
-            data = await self.read(n)
-            if not data:
-                return
-            yield data
+        return _Pieces(functools.partial(self.read, n))
 
-    async def iter_any(self) -> AsyncIterator[bytes]:
+    def iter_any(self) -> AsyncIterator[bytes]:
         """Yield whatever arrives, as soon as it arrives."""
-        while True:
-            data = await self.readany()
-            if not data:
-                return
-            yield data
+        return _Pieces(self.readany)
 
-    async def iter_chunks(self) -> AsyncIterator[tuple[bytes, bool]]:
+    def iter_chunks(self) -> AsyncIterator[tuple[bytes, bool]]:
         """Yield ``(data, end_of_http_chunk)`` pairs until the end."""
-        while True:
-            chunk = await self.readchunk()
-            if not chunk[0]:
-                return
-            yield chunk
+        return _ChunkPairs(self)
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._lines()
+        return _Pieces(self.readline)
 
-    async def _lines(self) -> AsyncIterator[bytes]:
-        while True:
-            line = await self.readline()
-            if not line:
-                return
-            yield line
+
+class _Pieces:
+    """What ``read_piece`` returns, one piece per step, until it returns ``b""``.
+
+    A class rather than an async generator, so that the module compiles.
+    """
+
+    __slots__ = ("_read_piece",)
+
+    def __init__(self, read_piece: Callable[[], Awaitable[bytes]]) -> None:
+        self._read_piece = read_piece
+
+    def __aiter__(self) -> _Pieces:
+        return self
+
+    async def __anext__(self) -> bytes:
+        data = await self._read_piece()
+        if not data:
+            raise StopAsyncIteration
+        return data
+
+
+class _ChunkPairs:
+    """``stream.readchunk()`` pairs until the one with no data."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: StreamReader) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> _ChunkPairs:
+        return self
+
+    async def __anext__(self) -> tuple[bytes, bool]:
+        chunk = await self._stream.readchunk()
+        if not chunk[0]:
+            raise StopAsyncIteration
+        return chunk
