@@ -23,6 +23,7 @@ from transom.client import (
     TCPConnector,
     TooManyRedirects,
 )
+from transom.client._session_request import URL_CACHE_SIZE, _cached_url
 
 Server = Callable[[web.Application], contextlib.AbstractAsyncContextManager[URL]]
 
@@ -183,6 +184,31 @@ def test_invalid_and_non_http_urls_are_refused() -> None:
                 await session.get("/relative/without/base")
 
     asyncio.run(main())
+
+
+def test_the_same_url_string_gives_the_same_request_each_time(web_server: Server) -> None:
+    async def main() -> None:
+        async with web_server(echo_app()) as base, ClientSession(base_url=base / "api/") as s:
+            for _ in range(3):
+                async with s.get("items?a=1") as response:
+                    sent = await response.json()
+                    assert (sent["path"], sent["query"]) == ("/api/items", {"a": "1"})
+                async with s.get("items?a=1", params={"b": "2"}) as response:
+                    assert (await response.json())["query"] == {"a": "1", "b": "2"}
+            for _ in range(2):
+                with pytest.raises(NonHttpUrlClientError):
+                    await s.get("ftp://example.com/")
+
+    asyncio.run(main())
+
+
+def test_the_parsed_url_cache_stays_bounded() -> None:
+    cache: dict[str, URL] = {}
+    for index in range(URL_CACHE_SIZE + 10):
+        url = _cached_url(cache, f"http://example.com/{index}", None)
+        assert url == URL(f"http://example.com/{index}")
+        assert len(cache) <= URL_CACHE_SIZE
+    assert _cached_url(cache, URL("http://example.com/"), None) is None
 
 
 def test_basic_auth_from_argument_session_and_url(web_server: Server) -> None:

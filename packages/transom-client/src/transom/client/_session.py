@@ -155,6 +155,8 @@ class ClientSession:
         self._base_headers = self._prepare_base_headers()
         self._base_headers_version = self._headers_version()
         self._keys: dict[tuple[Any, ...], ConnectionKey] = {}
+        # Request URLs given as strings, parsed and checked (see _session_request).
+        self._urls: dict[str, URL] = {}
         self._closed = False
 
     def _prepare_base_headers(self) -> CIMultiDict[str]:

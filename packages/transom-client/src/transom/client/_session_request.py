@@ -29,7 +29,11 @@ if TYPE_CHECKING:
     from transom.client._session import ClientSession
     from transom.client._tls import SSLSetting
 
-__all__ = ["send_request"]
+__all__ = ["URL_CACHE_SIZE", "send_request"]
+
+#: How many request URLs, as given, a session keeps parsed; the cache is
+#: cleared when a program requests that many distinct ones, so it stays bounded.
+URL_CACHE_SIZE: Final = 256
 
 
 class _Unset:
@@ -87,7 +91,9 @@ async def send_request(
     timeouts = session._timeout if isinstance(timeout, _Unset) else as_timeout(timeout)
     deadline = None if timeouts.total is None else session._loop.time() + timeouts.total
     method = method.upper()
-    url = make_url(str_or_url, session._base_url, params)
+    url = _cached_url(session._urls, str_or_url, session._base_url) if params is None else None
+    if url is None:
+        url = make_url(str_or_url, session._base_url, params)
     user_headers = checked_headers(headers)
     payload = make_payload(data, json, session._json_serialize)
     coding: str | None = None
@@ -153,3 +159,20 @@ async def send_request(
             "charset_resolver": session._charset_resolver,
         },
     )
+
+
+def _cached_url(cache: dict[str, URL], given: str | URL, base_url: URL | None) -> URL | None:
+    """The checked absolute URL for ``given`` as a string, parsed once per session.
+
+    Returns None for a ``yarl.URL`` (already parsed). A string that does not
+    make a valid URL raises as :func:`make_url` does, and is not cached.
+    """
+    if type(given) is not str:
+        return None
+    url = cache.get(given)
+    if url is None:
+        url = make_url(given, base_url, None)
+        if len(cache) >= URL_CACHE_SIZE:
+            cache.clear()
+        cache[given] = url
+    return url
