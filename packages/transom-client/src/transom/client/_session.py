@@ -8,21 +8,18 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Unpack, cast
+from typing import TYPE_CHECKING, Any, Unpack
 
-from multidict import CIMultiDict, MultiDict, getversion, istr
+from multidict import CIMultiDict, istr
 from yarl import URL
 
 from transom.client._abstract_cookie_jar import AbstractCookieJar, LooseCookies
 from transom.client._auth import BasicAuth
-from transom.client._connection_key import ConnectionKey
 from transom.client._connector import BaseConnector
 from transom.client._cookie_jar import CookieJar
 from transom.client._errors import InvalidUrlClientError
 from transom.client._loop import running_loop
 from transom.client._request import (
-    DEFAULT_ACCEPT_ENCODING,
-    DEFAULT_USER_AGENT,
     JSONEncoder,
     Params,
     checked_headers,
@@ -31,7 +28,7 @@ from transom.client._request import (
 from transom.client._request_chain import RaiseForStatus
 from transom.client._request_context import RequestContextManager
 from transom.client._response import ClientResponse
-from transom.client._session_request import send_request
+from transom.client._session_request import RequestDefaults, send_request
 from transom.client._stream import DEFAULT_HIGH_WATER
 from transom.client._tcp_connector import TCPConnector
 from transom.client._timeouts import DEFAULT_TIMEOUT, ClientTimeout, as_timeout
@@ -152,26 +149,26 @@ class ClientSession:
         self._charset_resolver = fallback_charset_resolver
         self._proxy = None if proxy is None else URL(proxy)
         self._proxy_auth = proxy_auth
-        self._base_headers = self._prepare_base_headers()
-        self._base_headers_version = self._headers_version()
-        self._keys: dict[tuple[Any, ...], ConnectionKey] = {}
-        # Request URLs given as strings, parsed and checked (see _session_request).
-        self._urls: dict[str, URL] = {}
-        self._closed = False
-
-    def _prepare_base_headers(self) -> CIMultiDict[str]:
-        # Built once: every request starts from a copy of this.
-        base: CIMultiDict[str] = CIMultiDict()
-        auto = (
-            ("User-Agent", DEFAULT_USER_AGENT),
-            ("Accept", "*/*"),
-            ("Accept-Encoding", DEFAULT_ACCEPT_ENCODING if self._auto_decompress else "identity"),
+        self._defaults = RequestDefaults(
+            loop=self._loop,
+            base_url=self._base_url,
+            cookie_jar=self._cookie_jar,
+            headers=self._headers,
+            skip_auto_headers=self._skip_auto_headers,
+            auth=self._auth,
+            timeout=self._timeout,
+            raise_for_status=self._raise_for_status,
+            json_serialize=self._json_serialize,
+            auto_decompress=self._auto_decompress,
+            max_decompressed_size=self._max_decompressed_size,
+            trust_env=self._trust_env,
+            trace_configs=self._trace_configs,
+            read_bufsize=self._read_bufsize,
+            charset_resolver=self._charset_resolver,
+            proxy=self._proxy,
+            proxy_auth=self._proxy_auth,
         )
-        for name, value in auto:
-            if name not in self._headers and istr(name) not in self._skip_auto_headers:
-                base[name] = value
-        base.extend(self._headers)
-        return base
+        self._closed = False
 
     # -- properties ----------------------------------------------------------
 
@@ -194,10 +191,6 @@ class ClientSession:
     def cookie_jar(self) -> AbstractCookieJar:
         """The session's cookie jar."""
         return self._cookie_jar
-
-    def _headers_version(self) -> int:
-        # getversion() changes on every mutation of session.headers.
-        return getversion(cast("MultiDict[object]", self._headers))
 
     @property
     def headers(self) -> CIMultiDict[str]:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final, cast
 
-from multidict import istr
+from multidict import CIMultiDict, MultiDict, getversion, istr
 from yarl import URL
 
 from transom.client._payload import compress_payload
 from transom.client._proxy import choose_proxies
 from transom.client._redirects import DEFAULT_MAX_REDIRECTS
 from transom.client._request import (
+    DEFAULT_ACCEPT_ENCODING,
+    DEFAULT_USER_AGENT,
+    JSONEncoder,
     Params,
     checked_headers,
     choose_credentials,
@@ -24,12 +28,14 @@ from transom.client._timeouts import ClientTimeout, as_timeout
 from transom.client._tracing import start_traces
 
 if TYPE_CHECKING:
-    from transom.client._abstract_cookie_jar import LooseCookies
+    from transom.client._abstract_cookie_jar import AbstractCookieJar, LooseCookies
     from transom.client._auth import BasicAuth
+    from transom.client._connection_key import ConnectionKey
     from transom.client._session import ClientSession
     from transom.client._tls import SSLSetting
+    from transom.client._tracing import TraceConfig
 
-__all__ = ["URL_CACHE_SIZE", "send_request"]
+__all__ = ["URL_CACHE_SIZE", "RequestDefaults", "send_request"]
 
 #: How many request URLs, as given, a session keeps parsed; the cache is
 #: cleared when a program requests that many distinct ones, so it stays bounded.
@@ -44,6 +50,108 @@ class _Unset:
 
 # The default of the options whose None means something: no timeout, no cap.
 _UNSET: Final = _Unset()
+
+
+class RequestDefaults:
+    """What every request of a session reads from it, held in one compiled object.
+
+    :class:`ClientSession` builds it once from its settings, which do not
+    change afterwards; ``headers`` is the session's own multidict, whose
+    changes apply to later requests (see :meth:`base_headers`).
+
+    Args:
+        loop: The session's event loop.
+        base_url: Relative request URLs are resolved against it.
+        cookie_jar: The session's cookie jar.
+        headers: The session's headers (``session.headers``, live).
+        skip_auto_headers: Automatic headers to leave out.
+        auth: Default credentials.
+        timeout: Default timeouts.
+        raise_for_status: The default ``raise_for_status``.
+        json_serialize: The ``json=`` serializer.
+        auto_decompress: Decode response bodies.
+        max_decompressed_size: Cap on a decoded body.
+        trust_env: Take proxy settings from the environment.
+        trace_configs: The session's tracing hooks (frozen).
+        read_bufsize: High-water mark of body streams.
+        charset_resolver: Picks the charset of a body whose type names none.
+        proxy: The default proxy.
+        proxy_auth: Credentials for ``proxy``.
+    """
+
+    def __init__(
+        self,
+        *,
+        loop: asyncio.AbstractEventLoop,
+        base_url: URL | None,
+        cookie_jar: AbstractCookieJar,
+        headers: CIMultiDict[str],
+        skip_auto_headers: frozenset[istr],
+        auth: BasicAuth | None,
+        timeout: ClientTimeout,
+        raise_for_status: RaiseForStatus,
+        json_serialize: JSONEncoder,
+        auto_decompress: bool,
+        max_decompressed_size: int | None,
+        trust_env: bool,
+        trace_configs: list[TraceConfig],
+        read_bufsize: int,
+        charset_resolver: Callable[[ClientResponse, bytes], str] | None,
+        proxy: URL | None,
+        proxy_auth: BasicAuth | None,
+    ) -> None:
+        self.loop = loop
+        self.base_url = base_url
+        self.cookie_jar = cookie_jar
+        self.headers = headers
+        self.skip_auto_headers = skip_auto_headers
+        self.auth = auth
+        self.timeout = timeout
+        self.raise_for_status = raise_for_status
+        self.json_serialize = json_serialize
+        self.auto_decompress = auto_decompress
+        self.max_decompressed_size = max_decompressed_size
+        self.trust_env = trust_env
+        self.trace_configs = trace_configs
+        self.read_bufsize = read_bufsize
+        self.charset_resolver = charset_resolver
+        self.proxy = proxy
+        self.proxy_auth = proxy_auth
+        #: Pool keys per origin and TLS setting (see ``_exchange``).
+        self.keys: dict[tuple[Any, ...], ConnectionKey] = {}
+        #: Request URLs given as strings, parsed and checked.
+        self.urls: dict[str, URL] = {}
+        self._base_headers = self._prepare_base_headers()
+        self._base_headers_version = _version(headers)
+
+    def base_headers(self) -> CIMultiDict[str]:
+        """The headers every request starts from: the automatic ones and the session's.
+
+        Prepared once, and again after ``session.headers`` changed.
+        """
+        version = _version(self.headers)
+        if version != self._base_headers_version:
+            self._base_headers = self._prepare_base_headers()
+            self._base_headers_version = version
+        return self._base_headers
+
+    def _prepare_base_headers(self) -> CIMultiDict[str]:
+        base: CIMultiDict[str] = CIMultiDict()
+        auto = (
+            ("User-Agent", DEFAULT_USER_AGENT),
+            ("Accept", "*/*"),
+            ("Accept-Encoding", DEFAULT_ACCEPT_ENCODING if self.auto_decompress else "identity"),
+        )
+        for name, value in auto:
+            if name not in self.headers and istr(name) not in self.skip_auto_headers:
+                base[name] = value
+        base.extend(self.headers)
+        return base
+
+
+def _version(headers: CIMultiDict[str]) -> int:
+    # getversion() changes on every mutation of the multidict.
+    return getversion(cast("MultiDict[object]", headers))
 
 
 async def send_request(
@@ -88,54 +196,54 @@ async def send_request(
         raise RuntimeError("Session is closed")
     connector = session._connector
     assert connector is not None
-    timeouts = session._timeout if isinstance(timeout, _Unset) else as_timeout(timeout)
-    deadline = None if timeouts.total is None else session._loop.time() + timeouts.total
+    defaults: RequestDefaults = session._defaults
+    timeouts = defaults.timeout if isinstance(timeout, _Unset) else as_timeout(timeout)
+    deadline = None if timeouts.total is None else defaults.loop.time() + timeouts.total
     method = method.upper()
-    url = _cached_url(session._urls, str_or_url, session._base_url) if params is None else None
+    base_url = defaults.base_url
+    url = _cached_url(defaults.urls, str_or_url, base_url) if params is None else None
     if url is None:
-        url = make_url(str_or_url, session._base_url, params)
+        url = make_url(str_or_url, base_url, params)
     user_headers = checked_headers(headers)
-    payload = make_payload(data, json, session._json_serialize)
+    payload = make_payload(data, json, defaults.json_serialize)
     coding: str | None = None
     if compress and payload is not None:
         payload, coding = compress_payload(payload, compress)
-    skip = session._skip_auto_headers
+    base_skip = defaults.skip_auto_headers
+    skip = base_skip
     if skip_auto_headers:
         skip = skip | {istr(name) for name in skip_auto_headers}
     url, auth = choose_credentials(
-        url, auth, user_headers, default=session._auth, base_url=session._base_url
+        url, auth, user_headers, default=defaults.auth, base_url=base_url
     )
-    traces = start_traces(session, session._trace_configs, trace_request_ctx)
+    trace_configs = defaults.trace_configs
+    traces = start_traces(session, trace_configs, trace_request_ctx) if trace_configs else []
     proxy_settings, proxy_for_redirect = choose_proxies(
         url,
         proxy,
         proxy_auth,
         proxy_headers,
-        default=session._proxy,
-        default_auth=session._proxy_auth,
-        trust_env=session._trust_env,
+        default=defaults.proxy,
+        default_auth=defaults.proxy_auth,
+        trust_env=defaults.trust_env,
     )
-    decompress = session._auto_decompress if auto_decompress is None else auto_decompress
-    check = session._raise_for_status if raise_for_status is None else raise_for_status
+    decompress = defaults.auto_decompress if auto_decompress is None else auto_decompress
+    check = defaults.raise_for_status if raise_for_status is None else raise_for_status
     max_size = (
-        session._max_decompressed_size
+        defaults.max_decompressed_size
         if isinstance(max_decompressed_size, _Unset)
         else max_decompressed_size
     )
-    if session._headers_version() != session._base_headers_version:
-        # The caller changed session.headers: rebuild the prepared copy once.
-        session._base_headers = session._prepare_base_headers()
-        session._base_headers_version = session._headers_version()
     return await send_chain(
         connector,
-        session._cookie_jar,
+        defaults.cookie_jar,
         method,
         url,
         user_headers,
         payload,
         coding=coding,
-        base_headers=session._base_headers,
-        base_skip=session._skip_auto_headers,
+        base_headers=defaults.base_headers(),
+        base_skip=base_skip,
         skip=skip,
         auth=auth,
         cookies=cookies,
@@ -154,9 +262,9 @@ async def send_request(
             "server_hostname": server_hostname,
             "decompress": decompress,
             "max_decompressed_size": max_size,
-            "read_bufsize": read_bufsize or session._read_bufsize,
-            "keys": session._keys,
-            "charset_resolver": session._charset_resolver,
+            "read_bufsize": read_bufsize or defaults.read_bufsize,
+            "keys": defaults.keys,
+            "charset_resolver": defaults.charset_resolver,
         },
     )
 
