@@ -56,6 +56,15 @@ _IDLE: Final = State.IDLE
 # An end of message without trailers: the sender only reads it, so one serves
 # every request.
 _END_OF_MESSAGE: Final = EndOfMessage()
+# The names _process compares each event with, Final, as C statics
+# (contributing.md: compiled code).
+_NEED_DATA: Final = NEED_DATA
+_PAUSED: Final = PAUSED
+_DATA: Final = Data
+_RESPONSE: Final = Response
+_END: Final = EndOfMessage
+_INFORMATIONAL: Final = InformationalResponse
+_CLOSED: Final = ConnectionClosed
 
 
 class PooledConnection(asyncio.Protocol, ConnectionHandle):
@@ -214,18 +223,18 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
             except RemoteProtocolError as exc:
                 self._protocol_error(exc)
                 return
-            if event is NEED_DATA or event is PAUSED:
+            if event is _NEED_DATA or event is _PAUSED:
                 return
             kind = type(event)
-            if kind is Data:
+            if kind is _DATA:
                 self._on_data(event.data)
-            elif kind is Response:
+            elif kind is _RESPONSE:
                 self._on_head(event)
-            elif kind is EndOfMessage:
+            elif kind is _END:
                 self._on_end()
-            elif kind is InformationalResponse:
+            elif kind is _INFORMATIONAL:
                 self._on_informational(event)
-            elif kind is ConnectionClosed:
+            elif kind is _CLOSED:
                 self._close()
                 return
 
