@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiohttp import web
+from multidict import CIMultiDict
 from yarl import URL
 
 from transom.client import (
@@ -17,13 +18,17 @@ from transom.client import (
     ClientResponseError,
     ClientSession,
     ContentTypeError,
+    CookieJar,
+    DummyCookieJar,
     InvalidUrlClientError,
     NonHttpUrlClientError,
     NoRunningLoopError,
     TCPConnector,
     TooManyRedirects,
 )
+from transom.client._request_chain import HEAD_CACHE_SIZE, _prepared_head
 from transom.client._session_request import URL_CACHE_SIZE, _cached_url
+from transom.protocol.http1 import PreparedRequest
 
 Server = Callable[[web.Application], contextlib.AbstractAsyncContextManager[URL]]
 
@@ -497,3 +502,60 @@ def test_changing_session_headers_applies_to_later_requests(web_server: Server) 
             assert headers["X-B"] == "new"
 
     asyncio.run(main())
+
+
+def test_a_request_repeated_sends_the_same_head_until_something_changes(
+    web_server: Server,
+) -> None:
+    # Plain requests (no headers, body, auth or cookies of their own) reuse a
+    # head serialized once; each change below must still reach the wire.
+    async def cookie(request: web.Request) -> web.Response:
+        response = web.Response(text="set")
+        response.set_cookie("k", "v")
+        return response
+
+    app = web.Application()
+    app.router.add_get("/set-cookie", cookie)
+    app.router.add_route("*", "/{tail:.*}", echo)
+
+    async def sent(session: ClientSession, method: str, url: URL) -> dict[str, str]:
+        async with session.request(method, url) as response:
+            echoed = await response.json()
+            assert response.request_info.headers["Host"] == url.raw_authority
+            headers: dict[str, str] = echoed["headers"]
+            return headers
+
+    async def main() -> None:
+        jar = CookieJar(unsafe=True)  # the server is 127.0.0.1
+        async with web_server(app) as base, ClientSession(cookie_jar=jar) as session:
+            url = base / "same"
+            first = await sent(session, "GET", url)
+            assert "Cookie" not in first
+            for _ in range(2):
+                assert await sent(session, "GET", url) == first
+            for _ in range(2):
+                assert (await sent(session, "POST", url))["Content-Length"] == "0"
+
+            session.headers["X-New"] = "1"
+            assert (await sent(session, "GET", url))["X-New"] == "1"
+            del session.headers["X-New"]
+            assert await sent(session, "GET", url) == first
+
+            async with session.get(base / "set-cookie"):
+                pass
+            assert (await sent(session, "GET", url))["Cookie"] == "k=v"
+            session.cookie_jar.clear()
+            assert await sent(session, "GET", url) == first
+
+    asyncio.run(main())
+
+
+def test_the_prepared_head_cache_stays_bounded() -> None:
+    heads: dict[tuple[str, URL], PreparedRequest] = {}
+    base = CIMultiDict({"Accept": "*/*"})
+    for index in range(HEAD_CACHE_SIZE + 10):
+        url = URL(f"http://example.com/{index}")
+        prepared = _prepared_head(heads, base, frozenset(), DummyCookieJar(), "GET", url)
+        assert prepared.head.startswith(f"GET /{index} HTTP/1.1\r\n".encode())
+        assert b"\r\nHost: example.com\r\n" in prepared.head
+        assert len(heads) <= HEAD_CACHE_SIZE

@@ -14,7 +14,7 @@ from transom.client._request import IDEMPOTENT_METHODS
 from transom.client._response import ClientResponse
 from transom.client._timeouts import ClientTimeout
 from transom.client._tls import SSLSetting
-from transom.protocol.http1 import Request
+from transom.protocol.http1 import PreparedRequest, Request
 
 if TYPE_CHECKING:
     from yarl import URL
@@ -41,6 +41,7 @@ class ExchangeOptions(TypedDict):
     max_decompressed_size: int | None
     read_bufsize: int
     keys: dict[tuple[Any, ...], ConnectionKey]
+    heads: dict[tuple[str, URL], PreparedRequest]
     charset_resolver: Callable[[ClientResponse, bytes], str] | None
 
 
@@ -56,6 +57,7 @@ async def exchange(
     proxy: ProxySettings | None,
     history: tuple[ClientResponse, ...],
     options: ExchangeOptions,
+    prepared: PreparedRequest | None = None,
 ) -> ClientResponse:
     """Send one request on a pooled connection and return its response head.
 
@@ -73,6 +75,7 @@ async def exchange(
         traces: Tracing hooks.
         proxy: The proxy, if any.
         history: Redirect responses so far.
+        prepared: ``headers`` as a head prepared beforehand (no proxy), or None.
         options: The settings shared by every hop (see :class:`ExchangeOptions`),
             one dict rather than keyword arguments: no dict is unpacked and
             rebuilt per request.
@@ -112,7 +115,7 @@ async def exchange(
             target = str(url.with_fragment(None))
             headers = headers.copy()
             headers.extend(headers_for_proxy(proxy))
-    head = Request(method=method, target=target, headers=headers)
+    head = Request(method=method, target=target, headers=headers) if prepared is None else prepared
     retried = False
     # Bounded: at most one retry, on a fresh connection.
     while True:

@@ -39,6 +39,7 @@ from transom.protocol.http1 import (
     Data,
     EndOfMessage,
     InformationalResponse,
+    Request,
     Response,
     Role,
     State,
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from transom.client._connection_interfaces import ConnectionOwner, ProtocolSink
     from transom.client._connection_key import ConnectionKey
     from transom.client._payload import Payload
-    from transom.protocol.http1 import Request
+    from transom.protocol.http1 import PreparedRequest
 
 __all__ = ["PooledConnection"]
 
@@ -493,7 +494,7 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
 
     async def send_request(
         self,
-        head: Request,
+        head: Request | PreparedRequest,
         payload: Payload | None,
         *,
         expect_continue: bool = False,
@@ -504,6 +505,8 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         high_water: int = DEFAULT_HIGH_WATER,
     ) -> tuple[Response | InformationalResponse, StreamReader]:
         """Send one request and wait for its response head (a 101 ends the exchange too).
+
+        ``head`` is the request, or its head prepared beforehand.
 
         Returns:
             The response head event and the stream its body flows into.
@@ -518,8 +521,9 @@ class PooledConnection(asyncio.Protocol, ConnectionHandle):
         self.requests_sent += 1
         self._received_bytes = False
         self._early_response = False
+        method = head.method if isinstance(head, Request) else head.request.method
         self._settings = ResponseSettings(
-            head.method, read_timeout, deadline, decompress, max_decompressed_size, high_water
+            method, read_timeout, deadline, decompress, max_decompressed_size, high_water
         )
         waiter = self._head_waiter = self._loop.create_future()
         body = payload.in_memory() if payload is not None else None

@@ -10,7 +10,9 @@ checked against ``raise_for_status`` before the caller gets it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+from multidict import CIMultiDict
 
 from transom.client._errors import TooManyRedirects
 from transom.client._exchange import exchange
@@ -22,9 +24,10 @@ from transom.client._redirects import (
 )
 from transom.client._request import build_headers
 from transom.client._response import ClientResponse
+from transom.protocol.http1 import PreparedRequest, Request
 
 if TYPE_CHECKING:
-    from multidict import CIMultiDict, istr
+    from multidict import istr
     from yarl import URL
 
     from transom.client._abstract_cookie_jar import AbstractCookieJar, LooseCookies
@@ -35,7 +38,12 @@ if TYPE_CHECKING:
     from transom.client._proxy import ProxySettings
     from transom.client._tracing import Trace
 
-__all__ = ["RaiseForStatus", "send_chain"]
+__all__ = ["HEAD_CACHE_SIZE", "RaiseForStatus", "send_chain"]
+
+#: How many prepared request heads a session keeps (see _prepared_head).
+HEAD_CACHE_SIZE: Final = 256
+# The caller's headers of a plain request: none. Only read.
+_NO_HEADERS: Final[CIMultiDict[str]] = CIMultiDict()
 
 RaiseForStatus = bool | Callable[[ClientResponse], Awaitable[None]]
 
@@ -102,23 +110,39 @@ async def send_chain(
     """
     auth_origin = None if auth is None else url.origin()
     history: list[ClientResponse] = []
+    # A request that adds nothing of its own to the session's headers: its
+    # head depends only on the method, the URL and the cookies.
+    plain = (
+        not user_headers
+        and skip is base_skip
+        and payload is None
+        and cookies is None
+        and not chunked
+        and not expect100
+        and not traces
+    )
     while True:
         hop_auth = auth if auth is not None and url.origin() == auth_origin else None
-        all_headers = build_headers(
-            base_headers,
-            base_skip,
-            jar,
-            url,
-            method,
-            user_headers,
-            skip,
-            payload,
-            hop_auth,
-            cookies,
-            coding,
-            chunked,
-            expect100,
-        )
+        prepared: PreparedRequest | None = None
+        if plain and hop_auth is None and proxy is None and not jar.cookie_header(url):
+            prepared = _prepared_head(options["heads"], base_headers, base_skip, jar, method, url)
+            all_headers = prepared.request.headers
+        else:
+            all_headers = build_headers(
+                base_headers,
+                base_skip,
+                jar,
+                url,
+                method,
+                user_headers,
+                skip,
+                payload,
+                hop_auth,
+                cookies,
+                coding,
+                chunked,
+                expect100,
+            )
         for trace in traces:
             await trace.send_request_start(method, url, all_headers)
         try:
@@ -133,6 +157,7 @@ async def send_chain(
                 proxy=proxy,
                 history=tuple(history),
                 options=options,
+                prepared=prepared,
             )
         except BaseException as exc:
             for trace in traces:
@@ -181,6 +206,45 @@ async def send_chain(
     for trace in traces:
         await trace.send_request_end(method, url, all_headers, response)
     return response
+
+
+def _prepared_head(
+    heads: dict[tuple[str, URL], PreparedRequest],
+    base_headers: CIMultiDict[str],
+    base_skip: frozenset[istr],
+    jar: AbstractCookieJar,
+    method: str,
+    url: URL,
+) -> PreparedRequest:
+    """The head of a plain request (see send_chain), serialized once per method and URL.
+
+    ``heads`` is emptied whenever the session's headers change (see
+    ``RequestDefaults.base_headers``), and when it reaches
+    :data:`HEAD_CACHE_SIZE` entries, so it stays bounded.
+    """
+    key = (method, url)
+    prepared = heads.get(key)
+    if prepared is None:
+        headers = build_headers(
+            base_headers,
+            base_skip,
+            jar,
+            url,
+            method,
+            _NO_HEADERS,
+            base_skip,
+            None,
+            None,
+            None,
+            None,
+            None,
+            False,
+        )
+        prepared = PreparedRequest(Request(method=method, target=url.raw_path_qs, headers=headers))
+        if len(heads) >= HEAD_CACHE_SIZE:
+            heads.clear()
+        heads[key] = prepared
+    return prepared
 
 
 def _drain_redirect(response: ClientResponse) -> None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from transom.client._session import ClientSession
     from transom.client._tls import SSLSetting
     from transom.client._tracing import TraceConfig
+    from transom.protocol.http1 import PreparedRequest
 
 __all__ = ["URL_CACHE_SIZE", "RequestDefaults", "send_request"]
 
@@ -121,6 +122,9 @@ class RequestDefaults:
         self.keys: dict[tuple[Any, ...], ConnectionKey] = {}
         #: Request URLs given as strings, parsed and checked.
         self.urls: dict[str, URL] = {}
+        #: Heads of plain requests, serialized once (see ``_request_chain``);
+        #: they hold the base headers, so they go when those change.
+        self.heads: dict[tuple[str, URL], PreparedRequest] = {}
         self._base_headers = self._prepare_base_headers()
         self._base_headers_version = _version(headers)
 
@@ -133,6 +137,7 @@ class RequestDefaults:
         if version != self._base_headers_version:
             self._base_headers = self._prepare_base_headers()
             self._base_headers_version = version
+            self.heads.clear()
         return self._base_headers
 
     def _prepare_base_headers(self) -> CIMultiDict[str]:
@@ -264,6 +269,7 @@ async def send_request(
             "max_decompressed_size": max_size,
             "read_bufsize": read_bufsize or defaults.read_bufsize,
             "keys": defaults.keys,
+            "heads": defaults.heads,
             "charset_resolver": defaults.charset_resolver,
         },
     )

@@ -32,6 +32,7 @@ from transom.protocol.http1._limits import (
     DEFAULT_MAX_HEADER_COUNT,
     DEFAULT_MAX_REQUEST_LINE_SIZE,
 )
+from transom.protocol.http1._sender import PreparedRequest
 from transom.protocol.http1._state import Role, State
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "Event",
     "InformationalResponse",
     "NoEvent",
+    "PreparedRequest",
     "Request",
     "Response",
     "Role",

@@ -49,7 +49,7 @@ from transom.protocol.http1._limits import (
     DEFAULT_MAX_HEADER_COUNT,
     DEFAULT_MAX_REQUEST_LINE_SIZE,
 )
-from transom.protocol.http1._sender import Sender
+from transom.protocol.http1._sender import PreparedRequest, Sender
 from transom.protocol.http1._state import ConnectionState, Role, State, Switch
 
 __all__ = ["Connection"]
@@ -475,8 +475,11 @@ class Connection:
 
     # -- sending ------------------------------------------------------------------
 
-    def send(self, event: Event) -> bytes:
+    def send(self, event: Event | PreparedRequest) -> bytes:
         """Serialize an event this end may send now.
+
+        A :class:`PreparedRequest` is sent as its request, with the bytes
+        serialized when it was prepared.
 
         Framing headers are chosen from what the event carries: a given
         Content-Length or ``Transfer-Encoding: chunked`` is used; otherwise a
@@ -521,6 +524,11 @@ class Connection:
         if kind is ConnectionClosed:
             self._state.closed(self._role)
             return b""
+        if kind is PreparedRequest:
+            assert isinstance(event, PreparedRequest)
+            out = sender.prepared_head(event)
+            self._request_method = event._request.method
+            return out
         raise TypeError(f"Cannot send {kind.__name__}")
 
     def send_response(

@@ -15,6 +15,7 @@ from transom.protocol.http1._events import InformationalResponse, Request, Respo
 from transom.protocol.http1._framing import CONTENT_LENGTH, TRANSFER_ENCODING, Body
 from transom.protocol.http1._state import ConnectionState, State, Switch
 from transom.protocol.http1._writers import (
+    RequestPlan,
     chunk,
     encode_fields,
     last_chunk,
@@ -24,7 +25,7 @@ from transom.protocol.http1._writers import (
     status_line,
 )
 
-__all__ = ["Sender"]
+__all__ = ["PreparedRequest", "Sender"]
 
 _IDLE: Final = State.IDLE
 _SEND_BODY: Final = State.SEND_BODY
@@ -33,6 +34,43 @@ _LENGTH: Final = Body.LENGTH
 _CHUNKED: Final = Body.CHUNKED
 _UNTIL_CLOSE: Final = Body.UNTIL_CLOSE
 _CONNECTION: Final = "Connection"
+
+
+class PreparedRequest:
+    """A request head checked and serialized once, for sending many times.
+
+    A client that sends the same head again and again (same method, target
+    and fields) prepares it once and passes it to
+    :meth:`Connection.send <transom.protocol.http1.Connection.send>` in place
+    of the :class:`Request`: the state machine advances as for the request,
+    and the bytes are the ones serialized here.
+
+    Args:
+        request: The head. Its fields are serialized now; changing them
+            afterwards changes :attr:`request` but not what is sent.
+
+    Raises:
+        LocalProtocolError: As :meth:`Connection.send` would for ``request``.
+    """
+
+    __slots__ = ("_head", "_plan", "_request")
+
+    def __init__(self, request: Request) -> None:
+        if request.http_version != (1, 1):
+            raise LocalProtocolError("Requests are sent as HTTP/1.1")
+        self._plan = plan_request(request.method, request.headers)
+        self._head = request_line(request.method, request.target) + encode_fields(request.headers)
+        self._request = request
+
+    @property
+    def request(self) -> Request:
+        """The request this head was serialized from."""
+        return self._request
+
+    @property
+    def head(self) -> bytes:
+        """The serialized head: request line, fields and the blank line."""
+        return self._head
 
 
 class Sender:
@@ -194,6 +232,18 @@ class Sender:
         self._body = plan.body
         self._remaining = plan.length
         return head
+
+    def prepared_head(self, prepared: PreparedRequest) -> bytes:
+        """:meth:`request_head` for a head serialized beforehand."""
+        if self._server:
+            raise LocalProtocolError("A server cannot send a request")
+        if self._state.client is not _IDLE:
+            raise LocalProtocolError(f"Cannot send a request in state {self._state.client.value}")
+        plan: RequestPlan = prepared._plan
+        self._state.request(plan.keep_alive, plan.proposal)
+        self._body = plan.body
+        self._remaining = plan.length
+        return prepared._head
 
     def data(self, data: bytes) -> bytes:
         """A piece of the body, framed as the head declared."""
