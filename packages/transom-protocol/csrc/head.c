@@ -1,6 +1,6 @@
 /*
  * Message heads: request and status lines, and the scanners that take a
- * whole head (scan_request, scan_response, read_request).
+ * whole head (scan_request, scan_response, read_request, read_response).
  */
 
 #include "speedups.h"
@@ -299,6 +299,57 @@ const char scan_response_doc[] = PyDoc_STR(
 "Returns (version, status, reason, pairs) for an HTTP/1.0 or 1.1 head\n"
 "within the limits with a status of 100 or more; None for anything else.");
 
+/* Where the pieces of a status line are, once scan_status_line() accepts it. */
+typedef struct {
+    PyObject *version; /* borrowed */
+    int status;
+    Py_ssize_t reason_start;
+    Py_ssize_t reason_end;
+    int reason_high; /* a reason byte has its high bit set */
+    Py_ssize_t line_end;
+} StatusLine;
+
+/*
+ * Accept an HTTP/1.0 or 1.1 status line with a status of 100 or more at the
+ * start of data[:stop], ending within max_line_size; 1 when accepted
+ * (``line`` filled in), 0 otherwise.
+ */
+static int
+scan_status_line(const char *data, Py_ssize_t stop, Py_ssize_t max_line_size, StatusLine *line)
+{
+    /* "HTTP/d.d ddd" is 12 bytes, then [" " reason] CRLF. */
+    if (stop < 14 || data[8] != ' ' || data[9] < '1' || data[9] > '9'
+        || !IS(data[10], C_DIGIT) || !IS(data[11], C_DIGIT)) {
+        return 0;
+    }
+    line->version = http_version(data);
+    if (line->version == NULL) {
+        return 0;
+    }
+    Py_ssize_t pos = 12;
+    unsigned char high = 0;
+    line->reason_start = line->reason_end = 12;
+    if (data[pos] == ' ') {
+        line->reason_start = ++pos;
+        while (pos < stop) {
+            unsigned char c = (unsigned char)data[pos];
+            if (!IS(c, C_FVCHAR | C_OWS)) {
+                break;
+            }
+            high |= c;
+            pos++;
+        }
+        line->reason_end = pos;
+    }
+    if (pos + 2 > stop || data[pos] != '\r' || data[pos + 1] != '\n') {
+        return 0;
+    }
+    line->line_end = pos + 2;
+    line->reason_high = (high & 0x80) != 0;
+    line->status = (data[9] - '0') * 100 + (data[10] - '0') * 10 + (data[11] - '0');
+    return line->line_end <= max_line_size;
+}
+
 PyObject *
 scan_response(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -308,58 +359,135 @@ scan_response(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
     }
     const char *data = head.view.buf;
     Py_ssize_t stop = head.stop;
-    /* "HTTP/d.d ddd" is 12 bytes, then [" " reason] CRLF. */
-    if (stop < 14 || data[8] != ' ' || data[9] < '1' || data[9] > '9'
-        || !IS(data[10], C_DIGIT) || !IS(data[11], C_DIGIT)) {
-        goto none;
+    StatusLine line;
+    if (!scan_status_line(data, stop, head.max_line_size, &line)
+        || stop - line.line_end > head.max_block_size) {
+        PyBuffer_Release(&head.view);
+        Py_RETURN_NONE;
     }
-    PyObject *version = http_version(data);
-    if (version == NULL) {
-        goto none;
-    }
-    Py_ssize_t pos = 12, reason_start = 12, reason_end = 12;
-    unsigned char high = 0;
-    if (data[pos] == ' ') {
-        reason_start = ++pos;
-        while (pos < stop) {
-            unsigned char c = (unsigned char)data[pos];
-            if (!IS(c, C_FVCHAR | C_OWS)) {
-                break;
-            }
-            high |= c;
-            pos++;
-        }
-        reason_end = pos;
-    }
-    if (pos + 2 > stop || data[pos] != '\r' || data[pos + 1] != '\n') {
-        goto none;
-    }
-    Py_ssize_t line_end = pos + 2;
-    if (line_end > head.max_line_size || stop - line_end > head.max_block_size) {
-        goto none;
-    }
-    int status = (data[9] - '0') * 100 + (data[10] - '0') * 10 + (data[11] - '0');
     int flags = 0;
     PyObject *host = NULL;
-    PyObject *pairs = scan_fields(data, line_end, stop, head.max_count, &flags, &host);
+    PyObject *pairs = scan_fields(data, line.line_end, stop, head.max_count, &flags, &host);
     Py_XDECREF(host);
-    if (pairs == NULL) {
-        goto no_fields;
+    PyObject *result = NULL;
+    if (pairs != NULL) {
+        result = steal_tuple(
+            4, Py_NewRef(line.version), PyLong_FromLong(line.status),
+            latin1(data + line.reason_start, line.reason_end - line.reason_start,
+                   line.reason_high),
+            pairs);
     }
-    PyObject *result = steal_tuple(
-        4, Py_NewRef(version), PyLong_FromLong(status),
-        latin1(data + reason_start, reason_end - reason_start, high & 0x80), pairs);
     PyBuffer_Release(&head.view);
+    if (pairs == NULL && !PyErr_Occurred()) {
+        Py_RETURN_NONE;
+    }
     return result;
-no_fields:
-    PyBuffer_Release(&head.view);
-    if (PyErr_Occurred()) {
+}
+
+/* What read_response() builds its results with; see configure_responses(). */
+static EventLayout *response_layout;
+static EventLayout *informational_layout;
+static PyObject *response_headers_type;
+
+const char configure_responses_doc[] = PyDoc_STR(
+"configure_responses(response_cls, informational_cls, headers_cls, /)\n--\n\n"
+"Set what read_response() builds: response_cls events for a final status,\n"
+"informational_cls for 1xx (both registered with register_event, fields\n"
+"status_code, reason, headers, http_version), holding headers_cls(pairs).");
+
+PyObject *
+configure_responses(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyType_Check(args[0]) || !PyType_Check(args[1])
+        || !PyCallable_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "configure_responses(response_cls, informational_cls, headers_cls)");
         return NULL;
     }
+    EventLayout *final = find_layout(args[0]);
+    EventLayout *informational = find_layout(args[1]);
+    if (final == NULL || informational == NULL || final->count != 4
+        || informational->count != 4) {
+        PyErr_SetString(PyExc_TypeError, "register_event() both classes, 4 fields each, first");
+        return NULL;
+    }
+    response_layout = final;
+    informational_layout = informational;
+    Py_XSETREF(response_headers_type, Py_NewRef(args[2]));
     Py_RETURN_NONE;
-none:
-    PyBuffer_Release(&head.view);
-    Py_RETURN_NONE;
+}
+
+const char read_response_doc[] = PyDoc_STR(
+"read_response(buffer, max_line_size, max_count, max_block_size, /)\n--\n\n"
+"Take a complete response head off the front of a bytearray: returns the\n"
+"event (a final response or a 1xx) and deletes the head from buffer, when\n"
+"the head is one scan_response accepts. Anything else, an unfinished head\n"
+"included, returns None and leaves the buffer as it was.");
+
+PyObject *
+read_response(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyByteArray_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "read_response(bytearray, max_line_size, max_count, max_block_size)");
+        return NULL;
+    }
+    if (response_layout == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure_responses() first");
+        return NULL;
+    }
+    Py_ssize_t limits[3];
+    for (int i = 0; i < 3; i++) {
+        limits[i] = PyLong_AsSsize_t(args[i + 1]);
+        if (limits[i] == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    PyObject *buffer = args[0];
+    const char *data = PyByteArray_AS_STRING(buffer);
+    Py_ssize_t size = PyByteArray_GET_SIZE(buffer);
+    Py_ssize_t end = find_head_end(data, size);
+    StatusLine line;
+    if (end < 0 || !scan_status_line(data, end + 2, limits[0], &line)
+        || end + 2 - line.line_end > limits[2]) {
+        Py_RETURN_NONE;
+    }
+    int flags = 0;
+    PyObject *host = NULL;
+    PyObject *pairs = scan_fields(data, line.line_end, end + 2, limits[1], &flags, &host);
+    Py_XDECREF(host);
+    if (pairs == NULL) {
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    PyObject *values[4] = {
+        PyLong_FromLong(line.status),
+        latin1(data + line.reason_start, line.reason_end - line.reason_start, line.reason_high),
+        PyObject_CallOneArg(response_headers_type, pairs),
+        Py_NewRef(line.version),
+    };
+    Py_DECREF(pairs);
+    PyObject *response = NULL;
+    if (values[0] != NULL && values[1] != NULL && values[2] != NULL) {
+        response = build_event(line.status < 200 ? informational_layout : response_layout,
+                               values);
+    }
+    for (int i = 0; i < 4; i++) {
+        Py_XDECREF(values[i]);
+    }
+    if (response == NULL) {
+        return NULL;
+    }
+    Py_ssize_t consumed = end + 4;
+    int failed = consumed == size ? PyByteArray_Resize(buffer, 0)
+                                  : PySequence_DelSlice(buffer, 0, consumed);
+    if (failed) {
+        Py_DECREF(response);
+        return NULL;
+    }
+    return response;
 }
 
 int

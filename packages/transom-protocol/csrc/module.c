@@ -41,6 +41,10 @@ static PyMethodDef methods[] = {
     {"read_request", (PyCFunction)(void (*)(void))read_request, METH_FASTCALL, read_request_doc},
     {"scan_response", (PyCFunction)(void (*)(void))scan_response, METH_FASTCALL,
      scan_response_doc},
+    {"configure_responses", (PyCFunction)(void (*)(void))configure_responses, METH_FASTCALL,
+     configure_responses_doc},
+    {"read_response", (PyCFunction)(void (*)(void))read_response, METH_FASTCALL,
+     read_response_doc},
     {NULL, NULL, 0, NULL},
 };
 

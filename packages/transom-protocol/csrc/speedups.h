@@ -65,10 +65,14 @@ PyObject *scan_request(PyObject *module, PyObject *const *args, Py_ssize_t nargs
 PyObject *scan_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *configure_requests(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *read_request(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *configure_responses(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *read_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 extern const char scan_request_doc[];
 extern const char scan_response_doc[];
 extern const char configure_requests_doc[];
 extern const char read_request_doc[];
+extern const char configure_responses_doc[];
+extern const char read_response_doc[];
 
 /* events.c: building immutable events. */
 EventLayout *find_layout(PyObject *type);

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from multidict import CIMultiDict
 
 from transom.protocol import RemoteProtocolError, _speedups
-from transom.protocol.http1 import Request, _head
+from transom.protocol.http1 import InformationalResponse, Request, Response, _head
 
 SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NO_LIMITS = (1 << 30, 1 << 30, 1 << 30)
@@ -194,6 +194,69 @@ def request_reader(valid_hosts: set[str]) -> Iterator[None]:
         yield
     finally:
         _speedups.configure_requests(Request, CIMultiDict, _head._VALID_HOSTS)
+
+
+def response_reader() -> None:
+    """Set up read_response (as Python does when the extension is in use)."""
+    for cls in (Response, InformationalResponse):
+        _speedups.register_event(cls, [getattr(cls, name) for name in cls._fields])
+    _speedups.configure_responses(Response, InformationalResponse, CIMultiDict)
+
+
+@given(mutated(RESPONSES), st.binary(max_size=8))
+@SETTINGS
+def test_read_response_takes_exactly_what_the_python_path_accepts(head: bytes, rest: bytes) -> None:
+    response_reader()
+    original = head + b"\r\n" + rest
+    buffer = bytearray(original)
+    read = _speedups.read_response(buffer, *NO_LIMITS)
+    end = original.find(b"\r\n\r\n")
+    expected = None if end < 0 else python_response(original[: end + 2])
+    if read is None:
+        # Left alone, for the Python path: which refuses it too.
+        assert buffer == original
+        assert expected is None
+        return
+    assert expected is not None
+    version, status, reason, pairs = expected
+    cls = InformationalResponse if status < 200 else Response
+    assert read == cls(
+        status_code=status, reason=reason, headers=CIMultiDict(pairs), http_version=version
+    )
+    assert type(read.headers) is CIMultiDict
+    assert buffer == original[end + 4 :]
+
+
+@pytest.mark.parametrize(
+    ("head", "limits"),
+    [
+        (b"HTTP/1.1 200 OK\r\nServer: s\r\n", NO_LIMITS),  # unfinished
+        (b"\r\nHTTP/1.1 200 OK\r\n\r\n", NO_LIMITS),  # a blank line first
+        (b"HTTP/2.0 200 OK\r\n\r\n", NO_LIMITS),
+        (b"HTTP/1.1 200 OK\r\nServer : s\r\n\r\n", NO_LIMITS),
+        (b"HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n", (1 << 30, 1, 1 << 30)),
+        (b"HTTP/1.1 200 A long reason\r\n\r\n", (10, 1 << 30, 1 << 30)),
+    ],
+)
+def test_read_response_leaves_the_rest_untouched(head: bytes, limits: tuple[int, int, int]) -> None:
+    response_reader()
+    buffer = bytearray(head)
+    assert _speedups.read_response(buffer, *limits) is None
+    assert buffer == head
+
+
+def test_read_response_takes_one_head_and_leaves_the_body() -> None:
+    response_reader()
+    buffer = bytearray(b"HTTP/1.1 103 Early\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\n\r\nbody")
+    first = _speedups.read_response(buffer, *NO_LIMITS)
+    assert type(first) is InformationalResponse
+    assert (first.status_code, first.reason, first.headers["Link"]) == (103, "Early", "</a>")
+    second = _speedups.read_response(buffer, *NO_LIMITS)
+    assert type(second) is Response
+    assert second.status_code == 200
+    assert buffer == b"body"
+    with pytest.raises(TypeError):
+        _speedups.read_response(b"HTTP/1.1 200 OK\r\n\r\n", *NO_LIMITS)  # type: ignore[arg-type]
 
 
 @given(mutated(REQUESTS), st.binary(max_size=8))

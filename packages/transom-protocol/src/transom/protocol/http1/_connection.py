@@ -41,6 +41,7 @@ from transom.protocol.http1._head import (
     parse_request_head,
     parse_response_head,
     read_request,
+    read_response,
 )
 from transom.protocol.http1._limits import (
     DEFAULT_MAX_BODY_SIZE,
@@ -276,6 +277,16 @@ class Connection:
                     request, flags = read
                     self._start_request(request, flags)
                     return request
+            elif buf and read_response is not None:
+                response = read_response(
+                    buf,
+                    self._max_request_line_size,
+                    self._max_header_count,
+                    self._max_header_block_size,
+                )
+                if response is not None:
+                    self._start_response(response)
+                    return response
             if buf.startswith(b"\r\n"):
                 # RFC 9112 §2.2: ignore empty lines received before a start line.
                 skip = 2

@@ -52,6 +52,7 @@ __all__ = [
     "parse_request_head",
     "parse_response_head",
     "read_request",
+    "read_response",
 ]
 
 _VERSIONS: Final = {"1.1": (1, 1), "1.0": (1, 0)}
@@ -134,9 +135,15 @@ _KNOWN_FIELD_NAMES: Final = (
 )
 #: The compiled server fast path (see read_request in csrc/head.c), or None.
 read_request: Callable[[bytearray, int, int, int], tuple[Request, int] | None] | None = None
+#: The compiled client fast path (see read_response in csrc/head.c), or None.
+read_response: (
+    Callable[[bytearray, int, int, int], Response | InformationalResponse | None] | None
+) = None
 if speedups is not None:
     speedups.configure_requests(Request, CIMultiDict, _VALID_HOSTS)
     read_request = speedups.read_request
+    speedups.configure_responses(Response, InformationalResponse, CIMultiDict)
+    read_response = speedups.read_response
 
     # Title-Case as browsers send them first, then lowercase as HTTP/2 gateways do.
     speedups.set_known_names(
