@@ -202,6 +202,39 @@ find_head_end(const char *data, Py_ssize_t size)
     return -1;
 }
 
+/* The arguments (bytearray, max_line_size, max_count, max_block_size) of the readers. */
+static int
+get_reader_args(PyObject *const *args, Py_ssize_t nargs, const char *usage,
+                Py_ssize_t limits[3])
+{
+    if (nargs != 4 || !PyByteArray_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return -1;
+    }
+    for (int i = 0; i < 3; i++) {
+        limits[i] = PyLong_AsSsize_t(args[i + 1]);
+        if (limits[i] == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Delete the first ``consumed`` bytes of buffer and return event; NULL (event
+   released) when the buffer cannot be changed. */
+static PyObject *
+take_head(PyObject *buffer, Py_ssize_t consumed, PyObject *event)
+{
+    int failed = consumed == PyByteArray_GET_SIZE(buffer)
+                     ? PyByteArray_Resize(buffer, 0)
+                     : PySequence_DelSlice(buffer, 0, consumed);
+    if (failed) {
+        Py_DECREF(event);
+        return NULL;
+    }
+    return event;
+}
+
 const char read_request_doc[] = PyDoc_STR(
 "read_request(buffer, max_line_size, max_count, max_block_size, /)\n--\n\n"
 "Take a complete request head off the front of a bytearray: returns\n"
@@ -213,22 +246,16 @@ const char read_request_doc[] = PyDoc_STR(
 PyObject *
 read_request(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4 || !PyByteArray_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "read_request(bytearray, max_line_size, max_count, max_block_size)");
+    Py_ssize_t limits[3];
+    if (get_reader_args(args, nargs,
+                        "read_request(bytearray, max_line_size, max_count, max_block_size)",
+                        limits) < 0) {
         return NULL;
     }
     EventLayout *layout = request_layout;
     if (layout == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "configure_requests() first");
         return NULL;
-    }
-    Py_ssize_t limits[3];
-    for (int i = 0; i < 3; i++) {
-        limits[i] = PyLong_AsSsize_t(args[i + 1]);
-        if (limits[i] == -1 && PyErr_Occurred()) {
-            return NULL;
-        }
     }
     PyObject *buffer = args[0];
     const char *data = PyByteArray_AS_STRING(buffer);
@@ -280,14 +307,7 @@ read_request(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
     for (int i = 0; i < 4; i++) {
         Py_XDECREF(values[i]);
     }
-    if (request == NULL) {
-        return NULL;
-    }
-    Py_ssize_t consumed = end + 4;
-    int failed = consumed == size ? PyByteArray_Resize(buffer, 0)
-                                  : PySequence_DelSlice(buffer, 0, consumed);
-    if (failed) {
-        Py_DECREF(request);
+    if (request == NULL || take_head(buffer, end + 4, request) == NULL) {
         return NULL;
     }
     return steal_tuple(2, request, PyLong_FromLong(flags));
@@ -427,21 +447,15 @@ const char read_response_doc[] = PyDoc_STR(
 PyObject *
 read_response(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4 || !PyByteArray_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "read_response(bytearray, max_line_size, max_count, max_block_size)");
+    Py_ssize_t limits[3];
+    if (get_reader_args(args, nargs,
+                        "read_response(bytearray, max_line_size, max_count, max_block_size)",
+                        limits) < 0) {
         return NULL;
     }
     if (response_layout == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "configure_responses() first");
         return NULL;
-    }
-    Py_ssize_t limits[3];
-    for (int i = 0; i < 3; i++) {
-        limits[i] = PyLong_AsSsize_t(args[i + 1]);
-        if (limits[i] == -1 && PyErr_Occurred()) {
-            return NULL;
-        }
     }
     PyObject *buffer = args[0];
     const char *data = PyByteArray_AS_STRING(buffer);
@@ -480,14 +494,7 @@ read_response(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
     if (response == NULL) {
         return NULL;
     }
-    Py_ssize_t consumed = end + 4;
-    int failed = consumed == size ? PyByteArray_Resize(buffer, 0)
-                                  : PySequence_DelSlice(buffer, 0, consumed);
-    if (failed) {
-        Py_DECREF(response);
-        return NULL;
-    }
-    return response;
+    return take_head(buffer, end + 4, response);
 }
 
 int
