@@ -277,7 +277,7 @@ class Connection:
                     request, flags = read
                     self._start_request(request, flags)
                     return request
-            elif buf and read_response is not None:
+            elif buf and not self._server and read_response is not None:
                 response = read_response(
                     buf,
                     self._max_request_line_size,
