@@ -145,8 +145,7 @@ def main() -> None:
     args = parser.parse_args()
     for name in args.clients.split(","):
         best = min(
-            asyncio.run(CLIENTS[name](args.requests, args.concurrency))
-            for _ in range(args.repeats)
+            asyncio.run(CLIENTS[name](args.requests, args.concurrency)) for _ in range(args.repeats)
         )
         print(f"{name:<10}{best:8.2f} µs per request")
 
