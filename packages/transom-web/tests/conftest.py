@@ -53,8 +53,8 @@ TEARDOWN_SHUTDOWN_TIMEOUT = 2.0
 Handler = Callable[[Request], Awaitable[StreamResponse]]
 
 
-async def answer(app: Application, request: Request) -> StreamResponse:
-    """What the server sends for ``request``: the response, or the HTTPException raised."""
+async def answer(app: Application, request: Request) -> StreamResponse | HTTPException:
+    """What the server answers ``request`` with: the response, or the HTTPException raised."""
     try:
         return await app._handle(request)
     except HTTPException as exc:

@@ -16,6 +16,7 @@ from yarl import URL
 from transom.web import (
     Application,
     FileResponse,
+    HTTPException,
     Response,
     StreamResponse,
     UrlMappingMatchInfo,
@@ -111,7 +112,8 @@ def send(
     request = cast("Request", stand_in)
 
     async def run() -> None:
-        response = await answer(app, request)
+        answered = await answer(app, request)
+        response = answered.response if isinstance(answered, HTTPException) else answered
         await response.prepare(request)
         await response.write_eof()
 

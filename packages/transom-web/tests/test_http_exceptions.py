@@ -10,6 +10,7 @@ from transom.web import (
     HTTPClientError,
     HTTPError,
     HTTPException,
+    HTTPForbidden,
     HTTPFound,
     HTTPInternalServerError,
     HTTPMethodNotAllowed,
@@ -91,8 +92,38 @@ def test_each_class_has_its_status_and_family(name: str, status: int) -> None:
     family = {2: HTTPSuccessful, 3: HTTPRedirection, 4: HTTPClientError, 5: HTTPServerError}
     assert issubclass(cls, family[status // 100])
     assert issubclass(cls, HTTPException)
-    assert issubclass(cls, Response)
     assert issubclass(cls, Exception)
+    # It carries a response rather than being one (see the module's docstring).
+    assert Response not in cls.__mro__
+
+
+def test_the_exception_answers_with_its_response() -> None:
+    error = HTTPNotFound(text="no such user", headers={"X-Trace": "7"})
+    response = error.response
+    assert type(response) is Response
+    assert (response.status, response.reason, response.text) == (404, "Not Found", "no such user")
+    assert response.headers["X-Trace"] == "7"
+    assert error.headers is response.headers
+
+
+def test_changes_through_the_exception_reach_its_response() -> None:
+    error = HTTPForbidden()
+    error.text = "go away"
+    error.content_type = "text/html"
+    error.set_cookie("seen", "1", max_age=10)
+    error.last_modified = 0
+    assert error.response.text == "go away"
+    assert error.response.content_type == "text/html"
+    assert error.response.cookies["seen"].startswith("seen=1; ")
+    assert error.response.headers["Last-Modified"] == "Thu, 01 Jan 1970 00:00:00 GMT"
+    error.del_cookie("seen")
+    assert "Max-Age=0" in error.cookies["seen"]
+    error.body = b"\x00"
+    assert (error.body, error.content_length) == (b"\x00", 1)
+    error.charset = "latin-1"
+    assert error.response.charset == "latin-1"
+    error.force_close()
+    assert error.response.keep_alive is False
 
 
 def test_errors_share_a_base() -> None:

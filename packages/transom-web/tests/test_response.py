@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,10 @@ def test_a_str_body_is_utf8_text_as_in_aiohttp() -> None:
     response = Response(body="héllo")
     assert response.body == "héllo".encode()
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    response.body = "wörld"
+    assert response.body == "wörld".encode()
+    response.body = bytearray(b"raw")
+    assert response.body == b"raw"
     with pytest.raises(TypeError, match="bytes-like or str"):
         Response(body=42)  # type: ignore[arg-type]
 
@@ -158,8 +163,37 @@ def test_cookies_are_checked_when_set() -> None:
 def test_a_response_is_a_mutable_mapping_and_truthy() -> None:
     response = Response()
     assert response
+    assert isinstance(response, MutableMapping)
     response["k"] = 1
     assert dict(response) == {"k": 1}
+    assert ("k" in response, "j" in response) == (True, False)
+    assert (response.get("k"), response.get("j", 0)) == (1, 0)
+    assert response.setdefault("j", 2) == 2
+    response.update({"i": 3}, h=4)
+    assert list(response.keys()) == ["k", "j", "i", "h"]
+    assert list(response.values()) == [1, 2, 3, 4]
+    assert list(response.items()) == [("k", 1), ("j", 2), ("i", 3), ("h", 4)]
+    assert (response.pop("k"), response.pop("k", None)) == (1, None)
+    assert response.popitem() == ("h", 4)
+    del response["j"]
+    assert len(response) == 1
+    response.clear()
+    assert not len(response)
+    # Equality is identity, whatever the state holds.
+    assert response != Response()
+    assert response == response
+
+
+def test_a_response_takes_no_attributes_but_a_subclass_may() -> None:
+    with pytest.raises(AttributeError):
+        Response().note = "x"  # type: ignore[attr-defined]
+
+    class Noted(Response):
+        note = ""
+
+    noted = Noted(text="x")
+    noted.note = "kept"
+    assert (noted.note, noted.text) == ("kept", "x")
 
 
 def test_write_before_prepare_is_refused() -> None:

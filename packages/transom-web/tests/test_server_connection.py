@@ -16,7 +16,7 @@ import httpx
 import pytest
 import uvloop
 
-from transom.web import BaseRequest, Request, Response, StreamResponse
+from transom.web import BaseRequest, HTTPFound, Request, Response, StreamResponse
 
 if TYPE_CHECKING:
     from tests.conftest import Serve
@@ -243,12 +243,37 @@ def test_a_handler_exception_is_a_500_and_the_connection_keeps_serving(
     assert isinstance(records[0].exc_info[1], ValueError)
 
 
-def test_a_handler_returning_a_non_response_is_a_500(serve: Serve) -> None:
+def test_a_handler_returning_a_non_response_is_a_500(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
     async def handler(request: Request) -> Any:
         return "not a response"
 
     server = serve(handler)
-    assert httpx.get(server.url("/")).status_code == 500
+    with caplog.at_level(logging.ERROR, logger="transom.web.server"):
+        assert httpx.get(server.url("/")).status_code == 500
+    messages = [r.getMessage() for r in caplog.records if r.name == "transom.web.server"]
+    assert messages == ["handler for GET / returned str, not a response"]
+
+
+def test_an_http_exception_raised_or_returned_is_answered_with_its_response(
+    serve: Serve,
+) -> None:
+    async def handler(request: Request) -> Any:
+        redirect = HTTPFound("/login")
+        redirect.set_cookie("next", request.path)
+        if request.query.get("how") == "return":
+            return redirect
+        raise redirect
+
+    server = serve(handler)
+    with httpx.Client() as client:
+        for how in ("raise", "return"):
+            response = client.get(server.url(f"/account?how={how}"))
+            assert response.status_code == 302
+            assert response.headers["Location"] == "/login"
+            assert response.headers["Set-Cookie"] == "next=/account; Path=/"
+            assert response.text == "302: Found"
 
 
 def test_returning_an_already_sent_response_is_a_500_naming_the_fix(

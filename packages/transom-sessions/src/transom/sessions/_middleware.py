@@ -52,7 +52,7 @@ def session_middleware(storage: AbstractStorage) -> Middleware:
         try:
             response = await handler(request)
         except HTTPException as exc:
-            await _save(storage, request, exc)
+            await _save(storage, request, exc.response)
             raise
         await _save(storage, request, response)
         return response

@@ -1,20 +1,30 @@
-"""One exception class per HTTP status; each is also a `Response`.
+"""One exception class per HTTP status, each answered with the `Response` it carries.
 
-A handler or middleware may ``raise HTTPNotFound()`` or ``return HTTPNotFound()``:
-the application answers with the exception as the response. Without ``text`` or
+A handler or middleware may ``raise HTTPNotFound()`` (or ``return HTTPNotFound()``):
+the application answers with the exception's response. Without ``text`` or
 ``body`` the body is ``"<status>: <reason>"`` in ``text/plain``, except for the
 statuses that never carry content (204, 205, 304, RFC 9110 §15.3.5, §15.3.6,
 §15.4.5).
+
+An exception is not itself a `Response` (responses are compiled classes, which
+cannot also be exceptions); it holds one, ``exc.response``, and offers its
+fields (``status``, ``reason``, ``headers``, ``text``, ``body``,
+``content_type``, ``charset``, cookies) directly, so an exception can be
+adjusted, for example given a cookie, before it is raised.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from yarl import URL
 
 from transom.web._response import Response
+
+if TYPE_CHECKING:
+    from multidict import CIMultiDict
 
 __all__ = [
     "HTTPAccepted",
@@ -80,8 +90,8 @@ __all__ = [
 Headers = Mapping[str, str]
 
 
-class HTTPException(Response, Exception):
-    """Base of every HTTP exception: a `Response` that can be raised.
+class HTTPException(Exception):
+    """Base of every HTTP exception: raised (or returned), it answers with its `response`.
 
     Subclasses set ``status_code``; instantiate a subclass, not this class.
 
@@ -113,8 +123,7 @@ class HTTPException(Response, Exception):
             raise ValueError("reason must not contain CR or LF")
         if self.empty_body:
             body = text = content_type = None
-        Response.__init__(
-            self,
+        response = Response(
             status=self.status_code,
             headers=headers,
             reason=reason,
@@ -122,16 +131,99 @@ class HTTPException(Response, Exception):
             text=text,
             content_type=content_type,
         )
-        Exception.__init__(self, self.reason)
         if body is None and text is None and not self.empty_body:
-            self.text = f"{self.status}: {self.reason}"
+            response.text = f"{response.status}: {response.reason}"
+        self._response = response
+        super().__init__(response.reason)
 
-    # An exception is equal only to itself, whatever its headers and body.
-    __eq__ = object.__eq__
-    __hash__ = object.__hash__
+    @property
+    def response(self) -> Response:
+        """The response the application answers with."""
+        return self._response
 
-    def __bool__(self) -> bool:
-        return True
+    # The response's fields, read and set through the exception.
+
+    @property
+    def status(self) -> int:
+        """The status code."""
+        return self._response.status
+
+    @property
+    def reason(self) -> str:
+        """The reason phrase."""
+        return self._response.reason
+
+    @property
+    def headers(self) -> CIMultiDict[str]:
+        """The response's header fields."""
+        return self._response.headers
+
+    @property
+    def text(self) -> str:
+        """The body as text."""
+        return self._response.text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._response.text = value
+
+    @property
+    def body(self) -> bytes:
+        """The body bytes."""
+        return self._response.body
+
+    @body.setter
+    def body(self, value: bytes | str | None) -> None:
+        self._response.body = value
+
+    @property
+    def content_type(self) -> str:
+        """The body's media type, without parameters."""
+        return self._response.content_type
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self._response.content_type = value
+
+    @property
+    def charset(self) -> str | None:
+        """The ``charset`` parameter of ``Content-Type``."""
+        return self._response.charset
+
+    @charset.setter
+    def charset(self, value: str | None) -> None:
+        self._response.charset = value
+
+    @property
+    def content_length(self) -> int | None:
+        """The body's length."""
+        return self._response.content_length
+
+    @property
+    def cookies(self) -> Mapping[str, str]:
+        """The ``Set-Cookie`` values to send, by cookie name."""
+        return self._response.cookies
+
+    def set_cookie(self, name: str, value: str, **attributes: Any) -> None:
+        """:meth:`Response.set_cookie` on the exception's response."""
+        self._response.set_cookie(name, value, **attributes)
+
+    def del_cookie(self, name: str, **attributes: Any) -> None:
+        """:meth:`Response.del_cookie` on the exception's response."""
+        self._response.del_cookie(name, **attributes)
+
+    @property
+    def last_modified(self) -> datetime | None:
+        """``Last-Modified`` as a datetime."""
+        return self._response.last_modified
+
+    @last_modified.setter
+    def last_modified(self, value: datetime | float | str | None) -> None:
+        self._response.last_modified = value
+
+    def force_close(self) -> None:
+        """Close the connection after the answer."""
+        self._response.force_close()
 
     def __str__(self) -> str:
         return self.reason

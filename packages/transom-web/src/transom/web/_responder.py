@@ -17,7 +17,7 @@ from transom.web._http_exceptions import HTTPException
 from transom.web._response import Response, StreamResponse
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Awaitable, Coroutine
 
     from transom.web._access_log import AbstractAccessLogger
     from transom.web._connection_writer import ConnectionWriter
@@ -43,15 +43,20 @@ async def respond(connection: ServerConnection, request: Request, writer: Connec
             # one coroutine less per request.
             response: StreamResponse | None
             try:
-                response = await connection._server.handler(request)
+                # Typed as what it may be, not as what it should be: compiled
+                # code checks a value against its declared type.
+                answer: Awaitable[object] = connection._server.handler(request)
+                returned = await answer
             except asyncio.CancelledError:
                 connection.abort()
                 raise
             except Exception as exc:
                 response = _handler_error(connection, request, exc)
             else:
-                if type(response) is not Response and not isinstance(response, StreamResponse):
-                    response = _not_a_response(request, response)  # type: ignore[unreachable]
+                if type(returned) is Response or isinstance(returned, StreamResponse):
+                    response = returned
+                else:
+                    response = _not_a_response(request, returned)
             if response is not None:
                 response = await _send(connection, request, writer, response)
         except Exception:
@@ -69,7 +74,7 @@ def _handler_error(
 ) -> StreamResponse | None:
     """The response to send when the handler raised ``exc``, or None to send none."""
     if isinstance(exc, HTTPException):
-        return exc
+        return exc.response
     if isinstance(exc, ProtocolError):
         # A body that broke the protocol, an oversized cookie header, a
         # malformed form: the client's fault, answered with its status.
@@ -84,7 +89,13 @@ def _handler_error(
 
 
 def _not_a_response(request: Request, returned: object) -> Response:
-    """The 500 sent when the handler returned something that is not a response."""
+    """The response for a handler's return value that is not a response.
+
+    A returned `HTTPException` answers with its response, as a raised one
+    does; anything else is a 500.
+    """
+    if isinstance(returned, HTTPException):
+        return returned.response
     # The annotation promises a response; applications break promises.
     server_logger.error(
         "handler for %s %s returned %s, not a response",

@@ -12,6 +12,7 @@ import json.encoder
 from typing import TYPE_CHECKING, Any, Final
 
 from transom.protocol.compression import make_encoder
+from transom.web._compiler_hints import mypyc_attr
 from transom.web._response_fields import UTF8_CONTENT_TYPES
 from transom.web._stream_response import (
     CONTENT_LENGTH,
@@ -62,6 +63,7 @@ def _dumps(data: Any) -> str:
     return "".join(encode(data, 0))
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Response(StreamResponse):
     """A response whose whole body is known up front.
 
@@ -80,6 +82,8 @@ class Response(StreamResponse):
             carries a charset while ``charset`` is also given.
         TypeError: ``body`` is not bytes-like or ``text`` is not a ``str``.
     """
+
+    __slots__ = ("_body",)
 
     def __init__(
         self,
@@ -120,7 +124,7 @@ class Response(StreamResponse):
             self._body = text.encode(charset or "utf-8")
         else:
             if body is not None:
-                self.body = body
+                self._set_body(body)
             if content_type is not None:
                 if charset is not None:
                     self._set_content_type(content_type, charset)
@@ -134,6 +138,11 @@ class Response(StreamResponse):
 
     @body.setter
     def body(self, value: bytes | bytearray | memoryview | str | None) -> None:
+        self._set_body(value)
+
+    def _set_body(self, value: object) -> None:
+        # The setter's work, typed for any value: compiled, a property setter
+        # takes only its getter's type.
         self._check_not_prepared()
         if value is None:
             self._body = b""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Final
 from transom.protocol.cookies import format_set_cookie
 from transom.protocol.dates import format_http_date, parse_http_date
 from transom.protocol.mediatype import MediaType, MediaTypeError
+from transom.web._compiler_hints import mypyc_attr
 from transom.web._etag import ETAG_ANY, ETag
 
 if TYPE_CHECKING:
@@ -27,12 +28,17 @@ UTF8_CONTENT_TYPES: Final = {
 }
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ResponseFields:
     """Properties over a response's header fields and cookies.
 
     Every setter raises ``RuntimeError`` once the response is prepared: its
     head is then on its way and can no longer change.
     """
+
+    # Declared (compiled or not) so a response takes no attributes of its own
+    # making; subclasses get a __dict__ as usual.
+    __slots__ = ()
 
     _headers: CIMultiDict[str]
     _cookies: dict[str, str]

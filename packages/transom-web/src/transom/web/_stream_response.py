@@ -8,13 +8,14 @@ at once instead of leaving the second client waiting.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import ItemsView, Iterator, KeysView, MutableMapping, ValuesView
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
 from multidict import CIMultiDict, istr
 
 from transom.protocol.compression import make_encoder, negotiate_encoding
+from transom.web._compiler_hints import mypyc_attr
 from transom.web._date_cache import http_date_now
 from transom.web._response_fields import DEFAULT_CONTENT_TYPE, ResponseFields
 
@@ -43,7 +44,8 @@ CONTENT_TYPE: Final = istr("Content-Type")
 CONTENT_LENGTH: Final = istr("Content-Length")
 
 
-class StreamResponse(ResponseFields, MutableMapping[str, Any]):
+@mypyc_attr(allow_interpreted_subclasses=True)
+class StreamResponse(ResponseFields):
     """A response whose body the handler writes piece by piece.
 
     Set the status and headers, ``await prepare(request)`` to send the head,
@@ -55,6 +57,22 @@ class StreamResponse(ResponseFields, MutableMapping[str, Any]):
         reason: The reason phrase; the standard one for ``status`` by default.
         headers: Initial header fields (copied).
     """
+
+    __slots__ = (
+        "_chunked",
+        "_compression",
+        "_cookies",
+        "_encoder",
+        "_eof_sent",
+        "_headers",
+        "_keep_alive",
+        "_must_be_empty",
+        "_reason",
+        "_request",
+        "_state",
+        "_status",
+        "_writer",
+    )
 
     def __init__(
         self,
@@ -107,10 +125,38 @@ class StreamResponse(ResponseFields, MutableMapping[str, Any]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._state)
 
-    def __eq__(self, other: object) -> bool:
-        return self is other
+    # The rest of MutableMapping's methods (the class is registered as one below;
+    # a compiled class cannot inherit its mixins). Equality stays identity.
 
-    __hash__ = object.__hash__
+    def __contains__(self, key: object) -> bool:
+        return key in self._state
+
+    def keys(self) -> KeysView[str]:
+        return self._state.keys()
+
+    def values(self) -> ValuesView[Any]:
+        return self._state.values()
+
+    def items(self) -> ItemsView[str, Any]:
+        return self._state.items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._state.get(key, default)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        return self._state.pop(key, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        return self._state.popitem()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        return self._state.setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._state.update(*args, **kwargs)
+
+    def clear(self) -> None:
+        self._state.clear()
 
     def __bool__(self) -> bool:
         # A response is truthy even with an empty state dict.
@@ -358,3 +404,6 @@ class StreamResponse(ResponseFields, MutableMapping[str, Any]):
         if encoder is not None:
             data = encoder.compress(data) + encoder.finish() if data else encoder.finish()
         return data
+
+
+MutableMapping.register(StreamResponse)
