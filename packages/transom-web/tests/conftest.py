@@ -23,13 +23,15 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import h11
 import pytest
+from multidict import CIMultiDict
 
+from transom.protocol.http1 import Request as RequestHead
 from transom.web import (
     Application,
     AppRunner,
@@ -38,9 +40,12 @@ from transom.web import (
     Request,
     Server,
     ServerRunner,
+    StreamReader,
     StreamResponse,
     TCPSite,
 )
+from transom.web._payload_stream import EMPTY_STREAM
+from transom.web._response_writer import ResponseWriter
 
 _T = TypeVar("_T")
 
@@ -51,6 +56,25 @@ STARTUP_TIMEOUT = 10.0
 TEARDOWN_SHUTDOWN_TIMEOUT = 2.0
 
 Handler = Callable[[Request], Awaitable[StreamResponse]]
+
+
+def make_request(
+    method: str,
+    target: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    host: str = "localhost",
+    writer: ResponseWriter | None = None,
+    payload: StreamReader = EMPTY_STREAM,
+) -> Request:
+    """A request as the server builds it, with no connection behind it.
+
+    ``headers`` default to ``Host: <host>``; ``writer`` receives the response
+    when one is prepared (there is none by default: preparing then fails).
+    """
+    fields = CIMultiDict({"Host": host} if headers is None else headers)
+    head = RequestHead(method=method, target=target, headers=fields)
+    return Request(head, payload, cast("ResponseWriter", writer))
 
 
 async def answer(app: Application, request: Request) -> StreamResponse | HTTPException:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
 
 from transom.web import (
     AppKey,
@@ -17,11 +15,10 @@ from transom.web import (
     HTTPForbidden,
     HTTPNotFound,
     Response,
-    UrlMappingMatchInfo,
     get,
 )
 
-from .conftest import answer
+from .conftest import answer, make_request
 
 if TYPE_CHECKING:
     from tests.conftest import Serve
@@ -31,30 +28,8 @@ if TYPE_CHECKING:
 NAME = AppKey("name", str)
 
 
-class _Request:
-    """What the application reads from a request (the server's Request has it all)."""
-
-    def __init__(self, method: str, target: str, host: str) -> None:
-        self.method = method
-        self.raw_path = target
-        path, _, query = target.partition("?")
-        self.rel_url = URL.build(path=path, query_string=query, encoded=True)
-        self.host = host
-        self.headers = CIMultiDictProxy(CIMultiDict({"Host": host}))
-        self._match_info: UrlMappingMatchInfo | None = None
-
-    @property
-    def match_info(self) -> UrlMappingMatchInfo:
-        assert self._match_info is not None
-        return self._match_info
-
-    @property
-    def app(self) -> Application:
-        return self.match_info.current_app
-
-
 def handle(app: Application, method: str, target: str, host: str = "localhost") -> Any:
-    request = cast("Request", _Request(method, target, host))
+    request = make_request(method, target, host=host)
     return asyncio.run(answer(app, request))
 
 

@@ -10,8 +10,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import brotli
 import httpx
 import pytest
-from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
+from multidict import CIMultiDict
 
 from transom.web import (
     Application,
@@ -19,12 +18,11 @@ from transom.web import (
     HTTPException,
     Response,
     StreamResponse,
-    UrlMappingMatchInfo,
     compression_middleware,
     is_compressible,
 )
 
-from .conftest import answer
+from .conftest import answer, make_request
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -64,27 +62,6 @@ class _Writer:
             self.chunks.append(data)
 
 
-class _Request:
-    """What the application and a response read from a request."""
-
-    def __init__(self, method: str, headers: dict[str, str]) -> None:
-        self.method = method
-        self.raw_path = "/"
-        self.rel_url = URL.build(path="/", encoded=True)
-        self.path = "/"
-        self.host = "localhost"
-        self.headers = CIMultiDictProxy(CIMultiDict(headers))
-        self.version = (1, 1)
-        self.keep_alive = True
-        self._writer = _Writer()
-        self._match_info: UrlMappingMatchInfo | None = None
-
-    @property
-    def match_info(self) -> UrlMappingMatchInfo:
-        assert self._match_info is not None
-        return self._match_info
-
-
 class Sent:
     def __init__(self, writer: _Writer) -> None:
         assert writer.head is not None
@@ -108,8 +85,8 @@ def send(
     fields = dict(headers)
     if accept is not None:
         fields["Accept-Encoding"] = accept
-    stand_in = _Request(method, fields)
-    request = cast("Request", stand_in)
+    writer = _Writer()
+    request = make_request(method, "/", fields, writer=writer)
 
     async def run() -> None:
         answered = await answer(app, request)
@@ -118,7 +95,7 @@ def send(
         await response.write_eof()
 
     asyncio.run(run())
-    return Sent(stand_in._writer)
+    return Sent(writer)
 
 
 def app_returning(make_response: Callable[[], StreamResponse], **options: Any) -> Application:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
 
 from transom.web import (
     Application,
@@ -18,12 +16,11 @@ from transom.web import (
     HTTPPermanentRedirect,
     HTTPUnauthorized,
     Response,
-    UrlMappingMatchInfo,
     middleware,
     normalize_path_middleware,
 )
 
-from .conftest import answer
+from .conftest import answer, make_request
 
 if TYPE_CHECKING:
     from tests.conftest import Serve
@@ -31,30 +28,8 @@ if TYPE_CHECKING:
     from transom.web import Handler, Request, StreamResponse
 
 
-class _Request:
-    """What the application reads from a request (the server's Request has it all)."""
-
-    def __init__(self, method: str, target: str) -> None:
-        self.method = method
-        self.raw_path = target
-        path, _, query = target.partition("?")
-        self.rel_url = URL.build(path=path, query_string=query, encoded=True)
-        self.host = "localhost"
-        self.headers = CIMultiDictProxy(CIMultiDict({"Host": "localhost"}))
-        self._match_info: UrlMappingMatchInfo | None = None
-
-    @property
-    def match_info(self) -> UrlMappingMatchInfo:
-        assert self._match_info is not None
-        return self._match_info
-
-    @property
-    def app(self) -> Application:
-        return self.match_info.current_app
-
-
 def handle(app: Application, method: str, target: str) -> Any:
-    return asyncio.run(answer(app, cast("Request", _Request(method, target))))
+    return asyncio.run(answer(app, make_request(method, target)))
 
 
 async def ok(request: Request) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -212,6 +213,23 @@ def test_a_request_is_a_mutable_mapping_for_state() -> None:
     assert len(request) == 1
     del request["user"]
     assert "user" not in request
+    assert isinstance(request, MutableMapping)
+    # An empty state does not make the request false.
+    assert request
+    assert request.setdefault("n", 1) == request.get("n") == 1
+
+
+def test_a_request_takes_no_attributes_but_a_subclass_may() -> None:
+    request = make_request()
+    with pytest.raises(AttributeError):
+        request.user = "ann"  # type: ignore[attr-defined]
+
+    class Annotated(Request):
+        user = ""
+
+    annotated = Annotated(request._message, EMPTY_STREAM, request._writer)
+    annotated.user = "ann"
+    assert (annotated.user, annotated.method) == ("ann", "GET")
 
 
 def test_body_exists_and_can_read_body() -> None:
@@ -292,9 +310,12 @@ def test_clone_replaces_parts_and_copies_state() -> None:
     clone["k"] = "changed"
     assert request["k"] == "v"
     assert request.method == "GET"
-    assert clone.clone(host="forced", scheme="https", remote="1.2.3.4").url == URL(
-        "https://forced/new?y=2"
-    )
+    forced = clone.clone(host="forced", scheme="https", remote="1.2.3.4")
+    assert forced.url == URL("https://forced/new?y=2")
+    assert (forced.remote, clone.remote) == ("1.2.3.4", "10.0.0.7")
+    # What was found out about the connection carries over.
+    assert forced.clone().remote == "1.2.3.4"
+    assert forced.clone(method="PUT").url == URL("https://forced/new?y=2")
 
 
 def test_clone_refuses_an_absolute_url() -> None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
 
 from transom.web import (
     Application,
@@ -23,7 +21,6 @@ from transom.web import (
     Response,
     StaticResource,
     UrlDispatcher,
-    UrlMappingMatchInfo,
 )
 
 if TYPE_CHECKING:
@@ -31,30 +28,14 @@ if TYPE_CHECKING:
 
     from transom.web import Request
 
-
-class _Request:
-    """What routing and the static handler read (the server's Request has it all)."""
-
-    def __init__(self, method: str, target: str) -> None:
-        self.method = method
-        self.raw_path = target
-        path, _, query = target.partition("?")
-        self.rel_url = URL.build(path=path, query_string=query, encoded=True)
-        self.host = "localhost"
-        self.headers = CIMultiDictProxy(CIMultiDict({"Host": "localhost"}))
-        self._match_info: UrlMappingMatchInfo | None = None
-
-    @property
-    def match_info(self) -> UrlMappingMatchInfo:
-        assert self._match_info is not None
-        return self._match_info
+from .conftest import make_request
 
 
 def serve(router: UrlDispatcher, target: str, method: str = "GET") -> Any:
     """Resolve and run the handler, returning the response or the HTTP exception."""
 
     async def run() -> Any:
-        request = cast("Request", _Request(method, target))
+        request = make_request(method, target)
         match_info = await router.resolve(request)
         request._match_info = match_info
         try:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from transom.web import (
@@ -30,22 +29,11 @@ if TYPE_CHECKING:
 
     from transom.web import Request
 
-
-class _RoutingRequest:
-    """The request attributes routing reads (the server's Request has them all)."""
-
-    def __init__(self, method: str, target: str, host: str = "localhost") -> None:
-        self.method = method
-        self.raw_path = target
-        path, _, query = target.partition("?")
-        self.rel_url = URL.build(path=path, query_string=query, encoded=True)
-        self.host = host
-        self.headers = CIMultiDictProxy(CIMultiDict({"Host": host}))
-        self._match_info: UrlMappingMatchInfo | None = None
+from .conftest import make_request
 
 
 def resolve(router: UrlDispatcher, method: str, target: str) -> UrlMappingMatchInfo:
-    request = cast("Request", _RoutingRequest(method, target))
+    request = make_request(method, target)
     return asyncio.run(router.resolve(request))
 
 
@@ -430,5 +418,5 @@ def test_url_for_and_resolve_round_trip_any_text(value: str) -> None:
 @given(st.text(alphabet="/abz09.;:@+~!$&'()*,=-_?#%[]{}| ", max_size=24))
 def test_routes_match_the_targets_path_safe(tail: str) -> None:
     """The router is given ``rel_url.path_safe``, however the target is written."""
-    request = _RoutingRequest("GET", "/" + tail)
-    assert routing_path(cast("Request", request)) == request.rel_url.path_safe
+    request = make_request("GET", "/" + tail)
+    assert routing_path(request) == request.rel_url.path_safe

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,14 +16,11 @@ from transom.web import (
 if TYPE_CHECKING:
     from transom.web import Request
 
-
-class _MethodOnly:
-    def __init__(self, method: str) -> None:
-        self.method = method
+from .conftest import make_request
 
 
 def request(method: str) -> Request:
-    return cast("Request", _MethodOnly(method))
+    return make_request(method, "/")
 
 
 class Items(View):

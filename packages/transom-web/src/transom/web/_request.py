@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import ChainMap
-from collections.abc import Iterator, Mapping, MutableMapping
-from functools import cached_property
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -18,6 +17,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDictProxy
 from yarl import URL
 
 from transom.protocol.http1 import Request as RequestHead
+from transom.web._compiler_hints import mypyc_attr
 from transom.web._payload_stream import EMPTY_STREAM
 from transom.web._request_body import read_body, read_form
 from transom.web._request_fields import RequestFields
@@ -41,11 +41,11 @@ __all__ = ["DEFAULT_CLIENT_MAX_SIZE", "BaseRequest", "Request"]
 DEFAULT_CLIENT_MAX_SIZE: Final = 1024**2
 
 _Self = TypeVar("_Self", bound="BaseRequest")
-_UNSET: Any = object()
 _POST_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE", "TRACE"})
 
 
-class BaseRequest(RequestFields, MutableMapping[str, Any]):
+@mypyc_attr(allow_interpreted_subclasses=True)
+class BaseRequest(RequestFields):
     """An HTTP request as the handler sees it; also a dict for per-request state.
 
     Built by the server for each request; applications do not construct it.
@@ -58,6 +58,23 @@ class BaseRequest(RequestFields, MutableMapping[str, Any]):
         client_max_size: Most body bytes :meth:`read` and :meth:`post` buffer.
         task: The task running the handler, when there is one.
     """
+
+    __slots__ = (
+        "_client_max_size",
+        "_host",
+        "_match_info",
+        "_payload",
+        "_post",
+        "_read_bytes",
+        "_rel_url",
+        "_remote",
+        "_remote_known",
+        "_scheme",
+        "_task",
+        "_transport",
+        "_url",
+        "_writer",
+    )
 
     def __init__(
         self,
@@ -76,37 +93,26 @@ class BaseRequest(RequestFields, MutableMapping[str, Any]):
         self._writer = writer
         self._transport = transport
         self._client_max_size = client_max_size
-        self._state: dict[str, Any] = {} if state is None else state
+        self._state = {} if state is None else state
         self._task = task
         self._read_bytes: bytes | None = None
         self._post: MultiDictProxy[FormValue] | None = None
         # Set by the application layer once the request is routed.
         self._match_info: UrlMappingMatchInfo | None = None
+        # Parsed on first use.
+        self._raw_headers = None
+        self._cookies = None
+        self._forwarded = None
+        self._media_type = None
+        self._rel_url: URL | None = None
+        self._url: URL | None = None
+        self._host: str | None = None
+        self._scheme: str | None = None
+        self._remote: str | None = None
+        self._remote_known = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.method} {self._message.target[:80]} >"
-
-    # -- dict-like state -------------------------------------------------------
-
-    def __getitem__(self, key: str) -> Any:
-        return self._state[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._state[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self._state[key]
-
-    def __len__(self) -> int:
-        return len(self._state)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._state)
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    __hash__ = object.__hash__
 
     # -- the request line ------------------------------------------------------
 
@@ -125,20 +131,13 @@ class BaseRequest(RequestFields, MutableMapping[str, Any]):
         """The request target exactly as received, query string included."""
         return self._message.target
 
-    @cached_property
+    @property
     def rel_url(self) -> URL:
         """The target as a relative URL (path and query), still percent-encoded."""
-        target = self._message.target
-        if target.startswith("/"):
-            path, _, query = target.partition("?")
-            return URL.build(path=path, query_string=query, encoded=True)
-        if target == "*":
-            return URL.build(path="*", encoded=True)
-        # absolute-form (RFC 9112 §3.2.2) or authority-form (CONNECT).
-        absolute = URL(target, encoded=True)
-        return URL.build(
-            path=absolute.raw_path or "/", query_string=absolute.raw_query_string, encoded=True
-        )
+        rel_url = self._rel_url
+        if rel_url is None:
+            rel_url = self._rel_url = _relative_url(self._message.target)
+        return rel_url
 
     @property
     def path(self) -> str:
@@ -160,31 +159,40 @@ class BaseRequest(RequestFields, MutableMapping[str, Any]):
         """The decoded query string, without ``?``."""
         return self.rel_url.query_string
 
-    @cached_property
+    @property
     def url(self) -> URL:
         """The absolute URL: scheme and host of this request joined with its target.
 
         Raises:
             ValueError: The host is not a valid URL authority.
         """
-        rel = self.rel_url
-        return URL.build(
-            scheme=self.scheme,
-            authority=self.host,
-            path=rel.raw_path,
-            query_string=rel.raw_query_string,
-            encoded=True,
-        )
+        url = self._url
+        if url is None:
+            rel = self.rel_url
+            url = self._url = URL.build(
+                scheme=self.scheme,
+                authority=self.host,
+                path=rel.raw_path,
+                query_string=rel.raw_query_string,
+                encoded=True,
+            )
+        return url
 
     # -- the connection's view -------------------------------------------------
 
-    @cached_property
+    @property
     def host(self) -> str:
         """The host the client asked for (``host[:port]``).
 
         From the target in absolute-form (RFC 9112 §3.2.2 has it win over
         ``Host``), else the ``Host`` field, else the local address.
         """
+        host = self._host
+        if host is None:
+            host = self._host = self._find_host()
+        return host
+
+    def _find_host(self) -> str:
         target = self._message.target
         if not target.startswith("/") and target != "*":
             authority = URL(target, encoded=True).raw_authority if "://" in target else target
@@ -198,18 +206,26 @@ class BaseRequest(RequestFields, MutableMapping[str, Any]):
             return f"{sockname[0]}:{sockname[1]}"
         return "localhost"
 
-    @cached_property
+    @property
     def remote(self) -> str | None:
         """The peer's address: the IP for TCP, the socket path for Unix sockets."""
-        peername = self.get_extra_info("peername")
-        if isinstance(peername, (list, tuple)):
-            return str(peername[0])
-        return None if peername is None else str(peername)
+        if not self._remote_known:
+            peername = self.get_extra_info("peername")
+            if isinstance(peername, (list, tuple)):
+                self._remote = str(peername[0])
+            else:
+                self._remote = None if peername is None else str(peername)
+            self._remote_known = True
+        return self._remote
 
-    @cached_property
+    @property
     def scheme(self) -> str:
         """``"https"`` on a TLS connection, else ``"http"``."""
-        return "https" if self.get_extra_info("sslcontext") is not None else "http"
+        scheme = self._scheme
+        if scheme is None:
+            tls = self.get_extra_info("sslcontext") is not None
+            scheme = self._scheme = "https" if tls else "http"
+        return scheme
 
     @property
     def secure(self) -> bool:
@@ -309,35 +325,36 @@ class BaseRequest(RequestFields, MutableMapping[str, Any]):
     def clone(
         self: _Self,
         *,
-        method: str = _UNSET,
-        rel_url: URL | str = _UNSET,
-        headers: Mapping[str, str] = _UNSET,
-        scheme: str = _UNSET,
-        host: str = _UNSET,
-        remote: str = _UNSET,
-        client_max_size: int = _UNSET,
+        method: str | None = None,
+        rel_url: URL | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        scheme: str | None = None,
+        host: str | None = None,
+        remote: str | None = None,
+        client_max_size: int | None = None,
     ) -> _Self:
-        """A copy of this request with some parts replaced.
+        """A copy of this request with the parts given replaced (None keeps a part).
 
         The copy shares the body stream and the connection; its dict state
         starts as a shallow copy of this one's.
 
         Raises:
             RuntimeError: The body was already read.
+            ValueError: ``rel_url`` is absolute.
         """
         if self._read_bytes is not None:
             raise RuntimeError("cannot clone a request whose body was already read")
         message = self._message
         target = message.target
-        if rel_url is not _UNSET:
+        if rel_url is not None:
             new_url = URL(rel_url)
             if new_url.absolute:
                 raise ValueError("rel_url must be relative (path and query only)")
             target = str(new_url)
         new_message = RequestHead(
-            method=message.method if method is _UNSET else method,
+            method=message.method if method is None else method,
             target=target,
-            headers=message.headers if headers is _UNSET else CIMultiDict(headers),
+            headers=message.headers if headers is None else CIMultiDict(headers),
             http_version=message.http_version,
         )
         clone = type(self)(
@@ -345,24 +362,25 @@ class BaseRequest(RequestFields, MutableMapping[str, Any]):
             self._payload,
             self._writer,
             transport=self._transport,
-            client_max_size=(
-                self._client_max_size if client_max_size is _UNSET else client_max_size
-            ),
+            client_max_size=self._client_max_size if client_max_size is None else client_max_size,
             state=self._state.copy(),
             task=self._task,
         )
-        cached = clone.__dict__
-        for name, value in (("scheme", scheme), ("host", host), ("remote", remote)):
-            if value is not _UNSET:
-                cached[name] = value
-            elif name in self.__dict__:
-                cached[name] = self.__dict__[name]
+        clone._scheme = self._scheme if scheme is None else scheme
+        clone._host = self._host if host is None else host
+        if remote is not None:
+            clone._remote, clone._remote_known = remote, True
+        else:
+            clone._remote, clone._remote_known = self._remote, self._remote_known
         clone._match_info = self._match_info
         return clone
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Request(BaseRequest):
     """A request routed by an :class:`Application`: adds routing and app access."""
+
+    __slots__ = ()
 
     @property
     def match_info(self) -> UrlMappingMatchInfo:
@@ -385,3 +403,17 @@ class Request(BaseRequest):
     def config_dict(self) -> Mapping[Any, Any]:
         """The state of every application on the route, innermost first, read-only."""
         return MappingProxyType(ChainMap(*reversed(self.match_info.apps)))
+
+
+def _relative_url(target: str) -> URL:
+    """The request target as a relative URL, path and query still percent-encoded."""
+    if target.startswith("/"):
+        path, _, query = target.partition("?")
+        return URL.build(path=path, query_string=query, encoded=True)
+    if target == "*":
+        return URL.build(path="*", encoded=True)
+    # absolute-form (RFC 9112 §3.2.2) or authority-form (CONNECT).
+    absolute = URL(target, encoded=True)
+    return URL.build(
+        path=absolute.raw_path or "/", query_string=absolute.raw_query_string, encoded=True
+    )

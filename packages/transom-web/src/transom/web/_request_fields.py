@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
@@ -10,8 +9,10 @@ from transom.protocol.cookies import parse_cookie_header
 from transom.protocol.dates import parse_http_date
 from transom.protocol.mediatype import MediaType, MediaTypeError
 from transom.web._byte_range import parse_byte_range
+from transom.web._compiler_hints import mypyc_attr
 from transom.web._etag import ETag, parse_etag_list
 from transom.web._forwarded import parse_forwarded
+from transom.web._state_mapping import StateMapping
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -26,26 +27,40 @@ __all__ = ["RequestFields"]
 _DEFAULT_CONTENT_TYPE: Final = "application/octet-stream"
 
 
-class RequestFields:
-    """Properties over a request's header fields, each parsed on first use."""
+@mypyc_attr(allow_interpreted_subclasses=True)
+class RequestFields(StateMapping):
+    """Properties over a request's header fields, each parsed on first use.
+
+    The parsed values are kept in declared fields, None until first use; the
+    request's constructor sets them.
+    """
+
+    __slots__ = ("_cookies", "_forwarded", "_headers", "_media_type", "_message", "_raw_headers")
 
     _message: RequestHead
     _headers: CIMultiDictProxy[str]
+    _raw_headers: tuple[tuple[bytes, bytes], ...] | None
+    _cookies: Mapping[str, str] | None
+    _forwarded: tuple[Mapping[str, str], ...] | None
+    _media_type: tuple[str, str | None] | None
 
     @property
     def headers(self) -> CIMultiDictProxy[str]:
         """The request header fields, read-only, case-insensitive."""
         return self._headers
 
-    @cached_property
+    @property
     def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
         """The header fields as ``(name, value)`` byte pairs, in order."""
-        return tuple(
-            (name.encode("latin-1"), value.encode("latin-1"))
-            for name, value in self._headers.items()
-        )
+        raw = self._raw_headers
+        if raw is None:
+            raw = self._raw_headers = tuple(
+                (name.encode("latin-1"), value.encode("latin-1"))
+                for name, value in self._headers.items()
+            )
+        return raw
 
-    @cached_property
+    @property
     def cookies(self) -> Mapping[str, str]:
         """The cookies the client sent (RFC 6265 §5.4), read-only.
 
@@ -53,41 +68,40 @@ class RequestFields:
             CookieLimitError: The ``Cookie`` field is larger than the server
                 accepts (answered with 431).
         """
-        fields = self._headers.getall("Cookie", ())
-        if not fields:
-            return MappingProxyType({})
-        return MappingProxyType(parse_cookie_header("; ".join(fields)))
+        cookies = self._cookies
+        if cookies is None:
+            fields = self._headers.getall("Cookie", ())
+            parsed = parse_cookie_header("; ".join(fields)) if fields else {}
+            cookies = self._cookies = MappingProxyType(parsed)
+        return cookies
 
-    @cached_property
+    @property
     def forwarded(self) -> tuple[Mapping[str, str], ...]:
         """The ``Forwarded`` field (RFC 7239): one mapping per proxy hop.
 
         The values are whatever the client or proxies wrote: trust them only
         behind a proxy that overwrites the field.
         """
-        return parse_forwarded(self._headers.getall("Forwarded", []))
+        forwarded = self._forwarded
+        if forwarded is None:
+            forwarded = self._forwarded = parse_forwarded(self._headers.getall("Forwarded", []))
+        return forwarded
 
-    @cached_property
-    def _media_type(self) -> tuple[str, str | None]:
-        value = self._headers.get("Content-Type")
-        if value is None:
-            return _DEFAULT_CONTENT_TYPE, None
-        try:
-            media_type = MediaType.parse(value)
-        except MediaTypeError:
-            # Keep the essence of a type whose parameters do not parse.
-            return value.partition(";")[0].strip(" \t").lower() or _DEFAULT_CONTENT_TYPE, None
-        return media_type.essence, media_type.charset
+    def _parsed_media_type(self) -> tuple[str, str | None]:
+        parsed = self._media_type
+        if parsed is None:
+            parsed = self._media_type = _parse_media_type(self._headers.get("Content-Type"))
+        return parsed
 
     @property
     def content_type(self) -> str:
         """The media type of the body, lowercased (``application/octet-stream`` if absent)."""
-        return self._media_type[0]
+        return self._parsed_media_type()[0]
 
     @property
     def charset(self) -> str | None:
         """The ``charset`` parameter of ``Content-Type``, lowercased, or ``None``."""
-        return self._media_type[1]
+        return self._parsed_media_type()[1]
 
     @property
     def content_length(self) -> int | None:
@@ -148,3 +162,15 @@ class RequestFields:
     def _joined(self, name: str) -> str | None:
         values = self._headers.getall(name, ())
         return ", ".join(values) if values else None
+
+
+def _parse_media_type(value: str | None) -> tuple[str, str | None]:
+    """The essence and charset of a ``Content-Type`` field."""
+    if value is None:
+        return _DEFAULT_CONTENT_TYPE, None
+    try:
+        media_type = MediaType.parse(value)
+    except MediaTypeError:
+        # Keep the essence of a type whose parameters do not parse.
+        return value.partition(";")[0].strip(" \t").lower() or _DEFAULT_CONTENT_TYPE, None
+    return media_type.essence, media_type.charset

@@ -11,6 +11,7 @@ from transom.protocol.dates import format_http_date, parse_http_date
 from transom.protocol.mediatype import MediaType, MediaTypeError
 from transom.web._compiler_hints import mypyc_attr
 from transom.web._etag import ETAG_ANY, ETag
+from transom.web._state_mapping import StateMapping
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -29,7 +30,7 @@ UTF8_CONTENT_TYPES: Final = {
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
-class ResponseFields:
+class ResponseFields(StateMapping):
     """Properties over a response's header fields and cookies.
 
     Every setter raises ``RuntimeError`` once the response is prepared: its

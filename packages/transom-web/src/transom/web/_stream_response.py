@@ -8,9 +8,8 @@ at once instead of leaving the second client waiting.
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, KeysView, MutableMapping, ValuesView
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from multidict import CIMultiDict, istr
 
@@ -69,7 +68,6 @@ class StreamResponse(ResponseFields):
         "_must_be_empty",
         "_reason",
         "_request",
-        "_state",
         "_status",
         "_writer",
     )
@@ -90,7 +88,7 @@ class StreamResponse(ResponseFields):
         else:
             self.set_status(status, reason)
         self._cookies: dict[str, str] = {}
-        self._state: dict[str, Any] = {}
+        self._state = {}
         self._writer: ResponseWriter | None = None
         self._eof_sent = False
         self._keep_alive: bool | None = None
@@ -107,60 +105,6 @@ class StreamResponse(ResponseFields):
         else:
             state = "not prepared"
         return f"<{type(self).__name__} {self._status} {self._reason} {state}>"
-
-    # -- dict-like state -------------------------------------------------------
-
-    def __getitem__(self, key: str) -> Any:
-        return self._state[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._state[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self._state[key]
-
-    def __len__(self) -> int:
-        return len(self._state)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._state)
-
-    # The rest of MutableMapping's methods (the class is registered as one below;
-    # a compiled class cannot inherit its mixins). Equality stays identity.
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._state
-
-    def keys(self) -> KeysView[str]:
-        return self._state.keys()
-
-    def values(self) -> ValuesView[Any]:
-        return self._state.values()
-
-    def items(self) -> ItemsView[str, Any]:
-        return self._state.items()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._state.get(key, default)
-
-    def pop(self, key: str, *default: Any) -> Any:
-        return self._state.pop(key, *default)
-
-    def popitem(self) -> tuple[str, Any]:
-        return self._state.popitem()
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        return self._state.setdefault(key, default)
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        self._state.update(*args, **kwargs)
-
-    def clear(self) -> None:
-        self._state.clear()
-
-    def __bool__(self) -> bool:
-        # A response is truthy even with an empty state dict.
-        return True
 
     # -- status and headers ----------------------------------------------------
 
@@ -404,6 +348,3 @@ class StreamResponse(ResponseFields):
         if encoder is not None:
             data = encoder.compress(data) + encoder.finish() if data else encoder.finish()
         return data
-
-
-MutableMapping.register(StreamResponse)
