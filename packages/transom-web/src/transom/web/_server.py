@@ -18,6 +18,7 @@ from transom.protocol.http1 import (
     DEFAULT_MAX_REQUEST_LINE_SIZE,
 )
 from transom.web._access_log import AbstractAccessLogger, AccessLogger, access_logger
+from transom.web._compiler_hints import mypyc_attr
 from transom.web._output_batch import OutputBatch
 from transom.web._payload_stream import DEFAULT_HIGH_WATER
 from transom.web._request import DEFAULT_CLIENT_MAX_SIZE
@@ -57,6 +58,7 @@ DEFAULT_LINGERING_TIMEOUT: Final = 5.0
 SHUTDOWN_GRACE: Final = 1.0
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Server:
     """Serves HTTP/1.1 connections by calling ``handler`` for each request.
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Final, cast
 
+from multidict import istr
+
 from transom.protocol import RemoteProtocolError
 from transom.protocol.http1 import (
     NEED_DATA,
@@ -49,6 +51,10 @@ _WAIT_FIRST_REQUEST: Final = 1  # fresh connection, nothing received yet
 _WAIT_IDLE: Final = 2  # keep-alive connection between requests
 _WAIT_HEAD: Final = 3  # a request head has started arriving
 _WAIT_LINGER: Final = 4  # discarding an unread body before closing
+
+# Field names as istr: multidict looks them up without folding their case first.
+_TRANSFER_ENCODING: Final = istr("Transfer-Encoding")
+_CONTENT_LENGTH: Final = istr("Content-Length")
 
 _DONE: Final = State.DONE
 _IDLE: Final = State.IDLE
@@ -361,7 +367,7 @@ class ServerConnection(asyncio.Protocol):
         server = self._server
         server.requests_count += 1
         headers = head.headers
-        if "Transfer-Encoding" in headers or headers.get("Content-Length", "0") != "0":
+        if _TRANSFER_ENCODING in headers or headers.get(_CONTENT_LENGTH, "0") != "0":
             payload = StreamReader(
                 high_water=server.read_high_water,
                 pause=self._pause_for_body,
