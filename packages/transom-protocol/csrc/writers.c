@@ -28,11 +28,13 @@ set_fields_fallback(PyObject *Py_UNUSED(module), PyObject *function)
     Py_RETURN_NONE;
 }
 
-/* A growable byte buffer. */
+/* A growable byte buffer that starts in the caller's stack space and moves
+   to the heap only when a head outgrows it. */
 typedef struct {
     char *data;
     Py_ssize_t size;
     Py_ssize_t capacity;
+    char *stack;
 } Buffer;
 
 static int
@@ -45,7 +47,16 @@ reserve(Buffer *buffer, Py_ssize_t more)
     if (capacity < buffer->size + more) {
         capacity = buffer->size + more;
     }
-    char *data = PyMem_Realloc(buffer->data, (size_t)capacity);
+    char *data;
+    if (buffer->data == buffer->stack) {
+        data = PyMem_Malloc((size_t)capacity);
+        if (data != NULL) {
+            memcpy(data, buffer->data, (size_t)buffer->size);
+        }
+    }
+    else {
+        data = PyMem_Realloc(buffer->data, (size_t)capacity);
+    }
     if (data == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -53,6 +64,14 @@ reserve(Buffer *buffer, Py_ssize_t more)
     buffer->data = data;
     buffer->capacity = capacity;
     return 0;
+}
+
+static void
+release(Buffer *buffer)
+{
+    if (buffer->data != buffer->stack) {
+        PyMem_Free(buffer->data);
+    }
 }
 
 static void
@@ -113,15 +132,20 @@ encode_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
         && (!PyUnicode_Check(extra) || PyUnicode_KIND(extra) != PyUnicode_1BYTE_KIND)) {
         goto fallback;
     }
-    Buffer buffer = {PyMem_Malloc(256), 0, 256};
-    if (buffer.data == NULL) {
-        return PyErr_NoMemory();
+    static PyObject *items_name;
+    if (items_name == NULL) {
+        items_name = PyUnicode_InternFromString("items");
+        if (items_name == NULL) {
+            return NULL;
+        }
     }
-    PyObject *items = PyObject_CallMethod(headers, "items", NULL);
+    char stack[1024];
+    Buffer buffer = {stack, 0, sizeof stack, stack};
+    PyObject *items = PyObject_CallMethodNoArgs(headers, items_name);
     PyObject *iterator = items == NULL ? NULL : PyObject_GetIter(items);
     Py_XDECREF(items);
     if (iterator == NULL) {
-        PyMem_Free(buffer.data);
+        release(&buffer);
         return NULL;
     }
     PyObject *item;
@@ -150,16 +174,16 @@ encode_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
     }
     Py_DECREF(iterator);
     if (PyErr_Occurred()) {
-        PyMem_Free(buffer.data);
+        release(&buffer);
         return NULL;
     }
     if (refused) {
-        PyMem_Free(buffer.data);
+        release(&buffer);
         goto fallback;
     }
     Py_ssize_t extra_size = extra == NULL ? 0 : PyUnicode_GET_LENGTH(extra);
     if (reserve(&buffer, extra_size + 2) < 0) {
-        PyMem_Free(buffer.data);
+        release(&buffer);
         return NULL;
     }
     if (extra_size) {
@@ -167,7 +191,7 @@ encode_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
     }
     append(&buffer, "\r\n", 2);
     PyObject *result = PyBytes_FromStringAndSize(buffer.data, buffer.size);
-    PyMem_Free(buffer.data);
+    release(&buffer);
     return result;
 fallback:
     if (fields_fallback == NULL) {

@@ -366,6 +366,16 @@ def test_fields_encode_the_same_both_ways(pairs: list[tuple[str, str]], extra: s
     assert got == expected
 
 
+@pytest.mark.parametrize("sizes", [(500, 600), (3000,), (900, 100, 20, 8000), (1019,)])
+def test_long_fields_encode_the_same_both_ways(sizes: tuple[int, ...]) -> None:
+    # Heads past the encoder's first buffer, growing it once or several times.
+    from transom.protocol.http1 import _writers
+
+    headers = CIMultiDict((f"X-{index}", "v" * size) for index, size in enumerate(sizes))
+    extra = "Content-Length: 5\r\n" * 3
+    assert _speedups.encode_fields(headers, extra) == _writers._encode_fields(headers, extra)
+
+
 def test_fields_encode_without_extra_and_from_non_str_values() -> None:
     from transom.protocol.http1 import _writers
 
