@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import time
+from typing import Final
 
 from transom.protocol.dates import format_http_date
 
 __all__ = ["http_date_now"]
 
-_cached_second = -1
-_cached_value = ""
+_now: Final = time.time
+
+
+class _Formatted:
+    """The ``Date`` of the second last asked for."""
+
+    def __init__(self) -> None:
+        self.second = -1
+        self.value = ""
+
+
+_LAST: Final = _Formatted()
 
 
 def http_date_now() -> str:
@@ -18,9 +29,9 @@ def http_date_now() -> str:
     A server sends whole seconds, so the formatted string changes once a second;
     every response in between reuses it.
     """
-    global _cached_second, _cached_value
-    second = int(time.time())
-    if second != _cached_second:
-        _cached_value = format_http_date(second)
-        _cached_second = second
-    return _cached_value
+    last = _LAST
+    second = int(_now())
+    if second != last.second:
+        last.value = format_http_date(second)
+        last.second = second
+    return last.value

@@ -19,7 +19,7 @@ from __future__ import annotations
 import keyword
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
@@ -87,19 +87,21 @@ class UrlDispatcher(Mapping[str, AbstractResource]):
         return self._resolve(request, routing_path(request), request.method)
 
     def _resolve(self, request: Request, path: str, method: str) -> UrlMappingMatchInfo:
-        allowed: set[str] = set()
+        # The methods of resources whose path matched, for a 405; made only
+        # when a path matches with another method.
+        allowed: set[str] | None = None
         for domain in self._domains:
             match_info, methods = domain._resolve(request, path, method)
             if match_info is not None:
                 return match_info
-            allowed.update(methods)
+            allowed = _add(allowed, methods)
         plain = self._plain.get(path)
         if plain is not None:
             for resource in plain:
                 route = resource._routes.get(method, resource._any_route)
                 if route is not None:
                     return UrlMappingMatchInfo({}, route)
-                allowed.update(resource._routes)
+                allowed = _add(allowed, resource._routes)
         index = self._index
         part = path
         while True:
@@ -107,7 +109,7 @@ class UrlDispatcher(Mapping[str, AbstractResource]):
                 match_info, methods = candidate._resolve(request, path, method)
                 if match_info is not None:
                     return match_info
-                allowed.update(methods)
+                allowed = _add(allowed, methods)
             if part == "/":
                 break
             part = part.rpartition("/")[0] or "/"
@@ -347,3 +349,13 @@ class UrlDispatcher(Mapping[str, AbstractResource]):
         for route in routes:
             route._apps = apps
             route._chain = compose(route.handler, apps)
+
+
+def _add(allowed: set[str] | None, methods: Collection[str]) -> set[str] | None:
+    """``allowed`` with ``methods`` added; None while both are empty."""
+    if allowed is None:
+        if not methods:
+            return None
+        allowed = set()
+    allowed.update(methods)
+    return allowed
