@@ -8,8 +8,8 @@ import socket
 import subprocess
 import threading
 import types
-from collections.abc import Coroutine, Generator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Generator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import h11
 import httpx
@@ -650,7 +650,9 @@ def _resume(coro: Coroutine[Any, Any, None], pending: Any) -> Generator[Any, Any
                 return
 
 
-def eager_start_task(coro: Coroutine[Any, Any, None], loop: asyncio.AbstractEventLoop) -> Any:
+def eager_start_task(
+    coro: Coroutine[Any, Any, None], loop: asyncio.AbstractEventLoop, maker: int
+) -> Any:
     """Python 3.12's eager task start, emulated: the handler's first step runs now."""
     try:
         pending = coro.send(None)
@@ -690,11 +692,34 @@ def test_eagerly_finished_handlers_keep_pipelining_keep_alive_and_timeouts_right
         raw.close()
 
 
-def test_a_task_factory_set_on_the_loop_makes_each_handler_task(serve: Serve) -> None:
+class RecordingLoop(asyncio.SelectorEventLoop):
+    """A loop of its own making, whose create_task the server must call."""
+
+    made: ClassVar[list[asyncio.Task[Any]]] = []
+
+    def create_task(self, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task = super().create_task(coro, **kwargs)
+        RecordingLoop.made.append(task)
+        return task
+
+
+def test_a_loop_with_its_own_create_task_makes_each_handler_task(serve: Serve) -> None:
+    async def handler(request: Request) -> Response:
+        return Response(text=str(asyncio.current_task() in RecordingLoop.made))
+
+    server = serve(handler, loop_factory=RecordingLoop)
+    with httpx.Client() as client:
+        assert [client.get(server.url("/")).text for _ in range(3)] == ["True"] * 3
+
+
+@pytest.mark.parametrize("new_loop", [asyncio.new_event_loop, uvloop.new_event_loop])
+def test_a_task_factory_set_on_the_loop_makes_each_handler_task(
+    serve: Serve, new_loop: Callable[[], asyncio.AbstractEventLoop]
+) -> None:
     made: list[asyncio.Task[Any]] = []
 
     def loop_with_a_task_factory() -> asyncio.AbstractEventLoop:
-        loop = asyncio.new_event_loop()
+        loop = new_loop()
 
         def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
             task: asyncio.Task[Any] = asyncio.Task(coro, loop=loop, **kwargs)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from transom.web._request import Request
     from transom.web._server_connection import ServerConnection
 
-__all__ = ["respond", "start_task"]
+__all__ = ["ASYNCIO_TASKS", "LOOP_TASKS", "UVLOOP_TASKS", "respond", "start_task", "task_maker"]
 
 _PREPARE: Final = StreamResponse.prepare
 _RESPONSE_WRITE_EOF: Final = Response.write_eof
@@ -171,36 +171,50 @@ def _error_response(status: int, detail: str) -> Response:
     return response
 
 
-if sys.version_info >= (3, 12):
+# How a connection's loop makes the handler tasks (see task_maker()).
+LOOP_TASKS: Final = 0  # call loop.create_task()
+ASYNCIO_TASKS: Final = 1  # asyncio's create_task: a plain Task unless a factory is set
+UVLOOP_TASKS: Final = 2  # uvloop's create_task: the same
 
-    def start_task(
-        coro: Coroutine[Any, Any, None], loop: asyncio.AbstractEventLoop
-    ) -> asyncio.Task[None]:
-        """Run ``coro`` as a task, starting it at once.
+_STOCK_CREATE_TASK: Final = asyncio.BaseEventLoop.create_task
+_TASK: Final = asyncio.Task
+_EAGER: Final = sys.version_info >= (3, 12)
 
-        An eager task runs the handler inside ``data_received`` and finishes
-        there when the handler never suspends: no trip through the event loop
-        for simple handlers (about a tenth of a small request's cost), while
-        ``current_task()`` and ``asyncio.timeout()`` still work.
-        """
-        return asyncio.Task(coro, loop=loop, eager_start=True)
 
-else:
-    _STOCK_CREATE_TASK: Final = asyncio.BaseEventLoop.create_task
-    _TASK: Final = asyncio.Task
+def task_maker(loop: asyncio.AbstractEventLoop) -> int:
+    """Which way :func:`start_task` makes tasks on ``loop``, found once per connection.
 
-    def start_task(
-        coro: Coroutine[Any, Any, None], loop: asyncio.AbstractEventLoop
-    ) -> asyncio.Task[None]:
-        """Run ``coro`` as a task (Python 3.11 has no eager tasks).
+    asyncio's and uvloop's ``create_task`` make a plain ``asyncio.Task`` when no
+    task factory is set; the task is then made directly, without the method
+    around it (a per-request cost). Any other loop's ``create_task`` is called.
+    """
+    create = type(loop).create_task
+    if create is _STOCK_CREATE_TASK:
+        return ASYNCIO_TASKS
+    # A uvloop loop exists only once uvloop is imported.
+    uvloop_class = getattr(sys.modules.get("uvloop"), "Loop", None)
+    if uvloop_class is not None and create is uvloop_class.create_task:
+        return UVLOOP_TASKS
+    return LOOP_TASKS
 
-        On asyncio's own loops with no task factory, the task is made as
-        ``loop.create_task()`` would make it, without that Python method's
-        frame around it: a per-request cost.
-        """
-        if (
-            type(loop).create_task is _STOCK_CREATE_TASK
-            and getattr(loop, "_task_factory", None) is None
-        ):
-            return _TASK(coro, loop=loop)
-        return loop.create_task(coro)
+
+def start_task(
+    coro: Coroutine[Any, Any, None], loop: asyncio.AbstractEventLoop, maker: int
+) -> asyncio.Task[None]:
+    """Run ``coro`` as a task of ``loop``; ``maker`` is :func:`task_maker`'s answer for it.
+
+    On Python 3.12 and later the task starts eagerly: it runs the handler inside
+    ``data_received`` and finishes there when the handler never suspends (no
+    trip through the event loop for simple handlers), while ``current_task()``
+    and ``asyncio.timeout()`` still work. A task factory set on the loop is
+    always used.
+    """
+    if maker == ASYNCIO_TASKS:
+        plain = getattr(loop, "_task_factory", None) is None
+    else:
+        plain = maker == UVLOOP_TASKS and loop.get_task_factory() is None
+    if plain:
+        if _EAGER:
+            return _TASK(coro, loop=loop, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+        return _TASK(coro, loop=loop)
+    return loop.create_task(coro)

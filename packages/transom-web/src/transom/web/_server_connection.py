@@ -35,7 +35,7 @@ from transom.web._deadline import Deadline
 from transom.web._output_batch import HeldOutput, OutputBatch
 from transom.web._payload_stream import EMPTY_STREAM, StreamReader
 from transom.web._request import Request
-from transom.web._responder import respond, start_task
+from transom.web._responder import respond, start_task, task_maker
 
 if TYPE_CHECKING:
     from transom.web._server import Server
@@ -66,7 +66,8 @@ class ServerConnection(asyncio.Protocol):
 
     def __init__(self, server: Server) -> None:
         self._server = server
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
+        self._task_maker = task_maker(loop)
         self._transport: asyncio.Transport | None = None
         self._conn = HTTP1Connection(Role.SERVER, **server.limits)
         self._request: Request | None = None
@@ -407,7 +408,7 @@ class ServerConnection(asyncio.Protocol):
     # -- handlers ---------------------------------------------------------------
 
     def _start_handler(self, request: Request) -> None:
-        task = start_task(respond(self, request, self._writer), self._loop)
+        task = start_task(respond(self, request, self._writer), self._loop, self._task_maker)
         request._task = task
         if not task.done():
             self._task = task
