@@ -223,15 +223,19 @@ async def send_request(
     )
     trace_configs = defaults.trace_configs
     traces = start_traces(session, trace_configs, trace_request_ctx) if trace_configs else []
-    proxy_settings, proxy_for_redirect = choose_proxies(
-        url,
-        proxy,
-        proxy_auth,
-        proxy_headers,
-        default=defaults.proxy,
-        default_auth=defaults.proxy_auth,
-        trust_env=defaults.trust_env,
-    )
+    if proxy is None and defaults.proxy is None and not defaults.trust_env:
+        # No proxy from anywhere: what choose_proxies() would answer, without the call.
+        proxy_settings, proxy_for_redirect = None, None
+    else:
+        proxy_settings, proxy_for_redirect = choose_proxies(
+            url,
+            proxy,
+            proxy_auth,
+            proxy_headers,
+            default=defaults.proxy,
+            default_auth=defaults.proxy_auth,
+            trust_env=defaults.trust_env,
+        )
     decompress = defaults.auto_decompress if auto_decompress is None else auto_decompress
     check = defaults.raise_for_status if raise_for_status is None else raise_for_status
     max_size = (
