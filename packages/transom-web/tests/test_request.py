@@ -318,6 +318,14 @@ def test_clone_replaces_parts_and_copies_state() -> None:
     assert forced.clone(method="PUT").url == URL("https://forced/new?y=2")
 
 
+def test_a_clone_with_another_host_field_finds_its_own_host() -> None:
+    request = make_request("GET", "/", headers={"Host": "first"})
+    assert request.host == "first"
+    assert request.clone(headers={"Host": "second"}).host == "second"
+    assert request.clone(rel_url="/other").host == "first"
+    assert request.clone(method="HEAD").host == "first"
+
+
 def test_clone_refuses_an_absolute_url() -> None:
     with pytest.raises(ValueError, match="relative"):
         make_request().clone(rel_url="http://elsewhere/")

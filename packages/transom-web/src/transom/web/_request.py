@@ -366,8 +366,12 @@ class BaseRequest(RequestFields):
             state=self._state.copy(),
             task=self._task,
         )
+        # The host comes from the target and the Host field: kept only if both are.
+        if host is not None:
+            clone._host = host
+        elif headers is None and rel_url is None:
+            clone._host = self._host
         clone._scheme = self._scheme if scheme is None else scheme
-        clone._host = self._host if host is None else host
         if remote is not None:
             clone._remote, clone._remote_known = remote, True
         else:
