@@ -85,7 +85,8 @@ async def exchange(
     deadline = options["deadline"]
     is_ssl = url.scheme == "https"
     tunnel_headers: CIMultiDict[str] | None = None
-    target = url.raw_path_qs
+    # The request target, when it is not the URL's path and query.
+    absolute_target: str | None = None
     if proxy is None:
         cache_key = (url.raw_host, url.port, is_ssl, ssl)
         keys = options["keys"]
@@ -112,10 +113,15 @@ async def exchange(
             tunnel_headers = proxy.headers
         else:
             # RFC 9112 §3.2.2: a request to a proxy names the whole URL.
-            target = str(url.with_fragment(None))
+            absolute_target = str(url.with_fragment(None))
             headers = headers.copy()
             headers.extend(headers_for_proxy(proxy))
-    head = Request(method=method, target=target, headers=headers) if prepared is None else prepared
+    if prepared is None:
+        target = url.raw_path_qs if absolute_target is None else absolute_target
+        head: Request | PreparedRequest = Request(method=method, target=target, headers=headers)
+    else:
+        # Only a plain request, with no proxy, comes prepared.
+        head = prepared
     retried = False
     # Bounded: at most one retry, on a fresh connection.
     while True:
