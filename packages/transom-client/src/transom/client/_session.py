@@ -120,9 +120,9 @@ class ClientSession:
         self._connector: BaseConnector | None = None
         self._loop = running_loop("ClientSession")
         self._source = traceback.extract_stack(sys._getframe(1), limit=_ONE_FRAME_PER_LINE)
-        self._base_url = None if base_url is None else URL(base_url)
-        if self._base_url is not None and not self._base_url.absolute:
-            raise InvalidUrlClientError(self._base_url, "base_url must be absolute")
+        base = None if base_url is None else URL(base_url)
+        if base is not None and not base.absolute:
+            raise InvalidUrlClientError(base, "base_url must be absolute")
         if connector is None:
             connector = TCPConnector()
             connector_owner = True
@@ -130,43 +130,31 @@ class ClientSession:
             raise RuntimeError("The connector given to ClientSession is already closed")
         self._connector = connector
         self._connector_owner = connector_owner
-        self._cookie_jar = cookie_jar if cookie_jar is not None else CookieJar()
+        jar = cookie_jar if cookie_jar is not None else CookieJar()
         if cookies:
-            self._cookie_jar.update_cookies(cookies)
-        self._headers = checked_headers(headers)
-        self._skip_auto_headers = frozenset(istr(name) for name in skip_auto_headers or ())
-        self._auth = auth
-        self._timeout = DEFAULT_TIMEOUT if timeout is _SENTINEL else as_timeout(timeout)
-        self._raise_for_status = raise_for_status
-        self._json_serialize = json_serialize
-        self._auto_decompress = auto_decompress
-        self._max_decompressed_size = max_decompressed_size
-        self._trust_env = trust_env
-        self._trace_configs = list(trace_configs or ())
-        for config in self._trace_configs:
+            jar.update_cookies(cookies)
+        configs = list(trace_configs or ())
+        for config in configs:
             config.freeze()
-        self._read_bufsize = read_bufsize
-        self._charset_resolver = fallback_charset_resolver
-        self._proxy = None if proxy is None else URL(proxy)
-        self._proxy_auth = proxy_auth
+        # The settings, kept once, where the compiled request path reads them.
         self._defaults = RequestDefaults(
             loop=self._loop,
-            base_url=self._base_url,
-            cookie_jar=self._cookie_jar,
-            headers=self._headers,
-            skip_auto_headers=self._skip_auto_headers,
-            auth=self._auth,
-            timeout=self._timeout,
-            raise_for_status=self._raise_for_status,
-            json_serialize=self._json_serialize,
-            auto_decompress=self._auto_decompress,
-            max_decompressed_size=self._max_decompressed_size,
-            trust_env=self._trust_env,
-            trace_configs=self._trace_configs,
-            read_bufsize=self._read_bufsize,
-            charset_resolver=self._charset_resolver,
-            proxy=self._proxy,
-            proxy_auth=self._proxy_auth,
+            base_url=base,
+            cookie_jar=jar,
+            headers=checked_headers(headers),
+            skip_auto_headers=frozenset(istr(name) for name in skip_auto_headers or ()),
+            auth=auth,
+            timeout=DEFAULT_TIMEOUT if timeout is _SENTINEL else as_timeout(timeout),
+            raise_for_status=raise_for_status,
+            json_serialize=json_serialize,
+            auto_decompress=auto_decompress,
+            max_decompressed_size=max_decompressed_size,
+            trust_env=trust_env,
+            trace_configs=configs,
+            read_bufsize=read_bufsize,
+            charset_resolver=fallback_charset_resolver,
+            proxy=None if proxy is None else URL(proxy),
+            proxy_auth=proxy_auth,
         )
         self._closed = False
 
@@ -190,52 +178,52 @@ class ClientSession:
     @property
     def cookie_jar(self) -> AbstractCookieJar:
         """The session's cookie jar."""
-        return self._cookie_jar
+        return self._defaults.cookie_jar
 
     @property
     def headers(self) -> CIMultiDict[str]:
         """Headers sent with every request; changes apply to the requests made after them."""
-        return self._headers
+        return self._defaults.headers
 
     @property
     def skip_auto_headers(self) -> frozenset[istr]:
         """Automatic headers the session leaves out."""
-        return self._skip_auto_headers
+        return self._defaults.skip_auto_headers
 
     @property
     def auth(self) -> BasicAuth | None:
         """Default credentials."""
-        return self._auth
+        return self._defaults.auth
 
     @property
     def timeout(self) -> ClientTimeout:
         """Default timeouts."""
-        return self._timeout
+        return self._defaults.timeout
 
     @property
     def raise_for_status(self) -> RaiseForStatus:
         """The default ``raise_for_status``."""
-        return self._raise_for_status
+        return self._defaults.raise_for_status
 
     @property
     def json_serialize(self) -> JSONEncoder:
         """The ``json=`` serializer."""
-        return self._json_serialize
+        return self._defaults.json_serialize
 
     @property
     def auto_decompress(self) -> bool:
         """Whether bodies are decoded."""
-        return self._auto_decompress
+        return self._defaults.auto_decompress
 
     @property
     def trust_env(self) -> bool:
         """Whether proxy settings come from the environment."""
-        return self._trust_env
+        return self._defaults.trust_env
 
     @property
     def trace_configs(self) -> list[TraceConfig]:
         """The tracing hooks."""
-        return self._trace_configs
+        return self._defaults.trace_configs
 
     # -- requests ------------------------------------------------------------
 
