@@ -39,7 +39,7 @@ class ResponseFields(StateMapping):
 
     # Declared (compiled or not) so a response takes no attributes of its own
     # making; subclasses get a __dict__ as usual.
-    __slots__ = ()
+    __slots__ = ("_chunked", "_cookies", "_headers")
 
     _headers: CIMultiDict[str]
     _cookies: dict[str, str]

@@ -36,6 +36,7 @@ from transom.web._output_batch import HeldOutput, OutputBatch
 from transom.web._payload_stream import EMPTY_STREAM, StreamReader
 from transom.web._request import Request
 from transom.web._responder import respond, start_task, task_maker
+from transom.web._stream_response import CONTENT_LENGTH
 
 if TYPE_CHECKING:
     from transom.web._server import Server
@@ -52,9 +53,8 @@ _WAIT_IDLE: Final = 2  # keep-alive connection between requests
 _WAIT_HEAD: Final = 3  # a request head has started arriving
 _WAIT_LINGER: Final = 4  # discarding an unread body before closing
 
-# Field names as istr: multidict looks them up without folding their case first.
+# As istr, like the response's field names: multidict looks it up without folding its case.
 _TRANSFER_ENCODING: Final = istr("Transfer-Encoding")
-_CONTENT_LENGTH: Final = istr("Content-Length")
 
 _DONE: Final = State.DONE
 _IDLE: Final = State.IDLE
@@ -368,7 +368,7 @@ class ServerConnection(asyncio.Protocol):
         server = self._server
         server.requests_count += 1
         headers = head.headers
-        if _TRANSFER_ENCODING in headers or headers.get(_CONTENT_LENGTH, "0") != "0":
+        if _TRANSFER_ENCODING in headers or headers.get(CONTENT_LENGTH, "0") != "0":
             payload = StreamReader(
                 high_water=server.read_high_water,
                 pause=self._pause_for_body,

@@ -58,12 +58,9 @@ class StreamResponse(ResponseFields):
     """
 
     __slots__ = (
-        "_chunked",
         "_compression",
-        "_cookies",
         "_encoder",
         "_eof_sent",
-        "_headers",
         "_keep_alive",
         "_must_be_empty",
         "_reason",
