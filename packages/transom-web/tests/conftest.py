@@ -45,6 +45,7 @@ from transom.web import (
     TCPSite,
 )
 from transom.web._payload_stream import EMPTY_STREAM
+from transom.web._request import DEFAULT_CLIENT_MAX_SIZE
 from transom.web._response_writer import ResponseWriter
 
 _T = TypeVar("_T")
@@ -61,20 +62,30 @@ Handler = Callable[[Request], Awaitable[StreamResponse]]
 def make_request(
     method: str,
     target: str,
-    headers: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | list[tuple[str, str]] | None = None,
     *,
     host: str = "localhost",
+    version: tuple[int, int] = (1, 1),
     writer: ResponseWriter | None = None,
     payload: StreamReader = EMPTY_STREAM,
+    transport: Any = None,
+    client_max_size: int = DEFAULT_CLIENT_MAX_SIZE,
 ) -> Request:
-    """A request as the server builds it, with no connection behind it.
+    """A request as the server builds it, with no socket behind it.
 
     ``headers`` default to ``Host: <host>``; ``writer`` receives the response
-    when one is prepared (there is none by default: preparing then fails).
+    when one is prepared (there is none by default: preparing then fails);
+    ``transport`` answers ``get_extra_info`` (none by default).
     """
     fields = CIMultiDict({"Host": host} if headers is None else headers)
-    head = RequestHead(method=method, target=target, headers=fields)
-    return Request(head, payload, cast("ResponseWriter", writer))
+    head = RequestHead(method=method, target=target, headers=fields, http_version=version)
+    return Request(
+        head,
+        payload,
+        cast("ResponseWriter", writer),
+        transport=transport,
+        client_max_size=client_max_size,
+    )
 
 
 async def answer(app: Application, request: Request) -> StreamResponse | HTTPException:

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from multidict import CIMultiDict
 from yarl import URL
 
 from transom.protocol.http1 import Request as RequestHead
 from transom.web import ETag, HTTPRequestEntityTooLarge, Request, Response, StreamReader
 from transom.web._payload_stream import EMPTY_STREAM
+
+from .conftest import make_request as a_request
 
 if TYPE_CHECKING:
     from tests.conftest import Serve
@@ -39,10 +40,7 @@ def make_request(
     transport: Any = None,
     client_max_size: int = 1024**2,
 ) -> Request:
-    chosen: Any = transport if transport is not None else FakeTransport()
-    head = RequestHead(
-        method=method, target=target, headers=CIMultiDict(headers or {}), http_version=version
-    )
+    """A request with only the given fields, on a fake connection, its body already in."""
     payload: StreamReader
     if body is None:
         payload = EMPTY_STREAM
@@ -50,11 +48,13 @@ def make_request(
         payload = StreamReader()
         payload.feed_data(body)
         payload.feed_eof()
-    return Request(
-        head,
-        payload,
-        None,  # type: ignore[arg-type]
-        transport=chosen,
+    return a_request(
+        method,
+        target,
+        headers or {},
+        version=version,
+        payload=payload,
+        transport=transport if transport is not None else FakeTransport(),
         client_max_size=client_max_size,
     )
 
